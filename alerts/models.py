@@ -1,0 +1,1 @@
+"""Alert rules, channels and deliveries (the alerts issue fills this app)."""

@@ -1,0 +1,116 @@
+"""Tenant checks: every view and API route fetches objects through these helpers.
+
+Each object type has a read helper (returns the object if the user belongs to its organization,
+else raises Http404, so outsiders cannot learn that it exists) and a read-write variant (members
+who may see it but lack the role get PermissionDenied).
+"""
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from errortrack.models import ApiToken, Member, Organization, Project, ProjectKey, Team
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def organizations_for_user(user: User) -> QuerySet[Organization]:
+    """Organizations the user is a member of."""
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(members__user=user)
+
+
+def projects_for_user(user: User, organization: Organization | None = None) -> QuerySet[Project]:
+    """Projects of the user's organizations (members see every project of their organization)."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    projects = Project.objects.filter(organization__members__user=user)
+    if organization is not None:
+        projects = projects.filter(organization=organization)
+    return projects.select_related("organization")
+
+
+def get_membership(user: User, organization: Organization) -> Member | None:
+    if not user.is_authenticated:
+        return None
+    return Member.objects.filter(organization=organization, user=user).first()
+
+
+def _membership_or_404(user: User, org_slug: str) -> Member:
+    if not user.is_authenticated:
+        raise Http404("No such organization.")
+    member = (Member.objects.select_related("organization")
+              .filter(organization__slug=org_slug, user=user).first())
+    if member is None:
+        raise Http404("No such organization.")
+    return member
+
+
+def _require_manager(member: Member) -> None:
+    if not member.can_manage:
+        raise PermissionDenied("This needs the owner or admin role in the organization.")
+
+
+def get_organization_for_user(user: User, org_slug: str) -> Organization:
+    return _membership_or_404(user, org_slug).organization
+
+
+def get_rw_organization_for_user(user: User, org_slug: str) -> Organization:
+    member = _membership_or_404(user, org_slug)
+    _require_manager(member)
+    return member.organization
+
+
+def get_team_for_user(user: User, org_slug: str, team_slug: str) -> Team:
+    member = _membership_or_404(user, org_slug)
+    team = Team.objects.filter(organization=member.organization, slug=team_slug).first()
+    if team is None:
+        raise Http404("No such team.")
+    return team
+
+
+def get_rw_team_for_user(user: User, org_slug: str, team_slug: str) -> Team:
+    _require_manager(_membership_or_404(user, org_slug))
+    return get_team_for_user(user, org_slug, team_slug)
+
+
+def get_project_for_user(user: User, org_slug: str, project_slug: str) -> Project:
+    member = _membership_or_404(user, org_slug)
+    project = (Project.objects.select_related("organization")
+               .filter(organization=member.organization, slug=project_slug).first())
+    if project is None:
+        raise Http404("No such project.")
+    return project
+
+
+def get_rw_project_for_user(user: User, org_slug: str, project_slug: str) -> Project:
+    _require_manager(_membership_or_404(user, org_slug))
+    return get_project_for_user(user, org_slug, project_slug)
+
+
+def get_project_key_for_user(user: User, org_slug: str, project_slug: str,
+                             public_key: str) -> ProjectKey:
+    project = get_project_for_user(user, org_slug, project_slug)
+    key = project.keys.filter(public_key=public_key).first()
+    if key is None:
+        raise Http404("No such key.")
+    return key
+
+
+def get_rw_project_key_for_user(user: User, org_slug: str, project_slug: str,
+                                public_key: str) -> ProjectKey:
+    _require_manager(_membership_or_404(user, org_slug))
+    return get_project_key_for_user(user, org_slug, project_slug, public_key)
+
+
+def get_api_token_for_user(user: User, token_id: int) -> ApiToken:
+    """Tokens are personal: only their owner sees or revokes them."""
+    if not user.is_authenticated:
+        raise Http404("No such token.")
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        raise Http404("No such token.")
+    return token

@@ -1,0 +1,1 @@
+"""Sentry-shaped web API under /api/0/ (DRF)."""

@@ -1,0 +1,26 @@
+"""API root: how sentry-cli (`info`, `login`) validates a token."""
+
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from errortrack.models import ApiToken
+
+
+class ApiRootView(APIView):
+    """Anonymous callers get `auth: null`; a bad token gets 401 from authentication."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        user = request.user
+        if not user.is_authenticated:
+            return Response({"version": "0", "auth": None, "user": None})
+        scopes = request.auth.scopes if isinstance(request.auth, ApiToken) else []
+        return Response({
+            "version": "0",
+            "auth": {"scopes": scopes},
+            "user": {"id": str(user.pk), "username": user.get_username(), "email": user.email,
+                     "name": user.get_full_name() or user.get_username()},
+        })

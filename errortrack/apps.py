@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ErrortrackConfig(AppConfig):
+    name = "errortrack"
+    verbose_name = "errortrack"

@@ -1,0 +1,54 @@
+"""The embedded-mode background runner: periodic jobs in a thread beside the web server.
+
+One thread, one job at a time, so SQLite sees a single background writer. A job that raises is
+logged and retried at its next interval; it never stops the others.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+from errortrack.jobs import PeriodicJob
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundRunner:
+    def __init__(self, jobs: Sequence[PeriodicJob]) -> None:
+        self.jobs = list(jobs)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="errortrack-background",
+                                        daemon=True)
+        self._next_due = {job.name: 0.0 for job in self.jobs}
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def run_due_jobs(self, monotonic_now: float) -> float:
+        """Run every job that is due; return seconds until the next one is."""
+        for job in self.jobs:
+            if monotonic_now >= self._next_due[job.name]:
+                self._run_one(job)
+                self._next_due[job.name] = monotonic_now + job.interval_seconds
+        return max(0.0, min(self._next_due.values()) - time.monotonic())
+
+    def _run_one(self, job: PeriodicJob) -> None:
+        try:
+            job.func(timezone.now())
+        except Exception:
+            log.exception("Periodic job %s failed", job.name)
+        finally:
+            close_old_connections()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            wait = self.run_due_jobs(time.monotonic())
+            self._stop.wait(min(wait, 1.0))

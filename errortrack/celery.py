@@ -1,0 +1,21 @@
+"""The Celery app used in scale-out mode (REDIS_URL set). Embedded mode never starts a worker."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "errortrack.settings")
+
+app = Celery("errortrack")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["errortrack"])
+
+
+@app.on_after_finalize.connect
+def schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
+    """Beat runs the same periodic jobs the embedded runner runs, at the same intervals."""
+    from errortrack.jobs import periodic_jobs
+    from errortrack.tasks import run_periodic_job
+
+    for job in periodic_jobs():
+        sender.add_periodic_task(job.interval_seconds, run_periodic_job.s(job.name), name=job.name)

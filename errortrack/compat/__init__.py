@@ -1,0 +1,1 @@
+"""Sentry protocol quirks, kept in one place (DSN format, auth forms, timestamps)."""

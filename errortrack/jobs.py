@@ -1,0 +1,33 @@
+"""Periodic jobs: single-step functions that take `now`.
+
+The embedded runner (errortrack.background) and Celery beat (errortrack.celery) both schedule
+exactly this list, so the two modes cannot drift apart. Later issues add their steps here.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    interval_seconds: float
+    func: Callable[[datetime], object]
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    return [
+        PeriodicJob("health.heartbeat", settings.ERRORTRACK_HEARTBEAT_INTERVAL_SECONDS,
+                    import_string("health.heartbeat.record_scheduler_heartbeat")),
+    ]
+
+
+def get_job(name: str) -> PeriodicJob:
+    for job in periodic_jobs():
+        if job.name == name:
+            return job
+    raise KeyError(f"No periodic job named {name!r}")

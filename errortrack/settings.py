@@ -1,0 +1,196 @@
+"""errortrack settings: every value comes from the environment, with defaults that work.
+
+Two modes share one code path:
+- embedded (default): no REDIS_URL. SQLite file under ERRORTRACK_DATA_DIR, in-process digest loop
+  and scheduler, in-memory cache and channel layer. `make run` needs nothing else.
+- scale-out: REDIS_URL set. Requires a PostgreSQL DATABASE_URL and an explicit SECRET_KEY; Celery
+  workers and beat do the background work, channels-redis carries live updates.
+
+Every secret may also be given as NAME_FILE (a path whose content is the value).
+"""
+
+import secrets
+import warnings
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.FileAwareEnv()
+
+DEBUG = env.bool("DEBUG", default=False)
+DATA_DIR = Path(env.str("ERRORTRACK_DATA_DIR", default=str(BASE_DIR / "data"))).resolve()
+REDIS_URL = env.str("REDIS_URL", default="")
+EMBEDDED = not REDIS_URL
+
+
+def _generated_secret_key(data_dir: Path) -> str:
+    """Return the embedded-mode key kept in the data directory, creating it on first use."""
+    path = data_dir / "secret_key"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # O_EXCL: two processes starting at once must not both write a different key.
+        try:
+            with open(path, "x", encoding="ascii") as fh:
+                fh.write(secrets.token_urlsafe(50))
+            path.chmod(0o600)
+        except FileExistsError:
+            pass
+    return path.read_text(encoding="ascii").strip()
+
+
+# --- Database -----------------------------------------------------------------------------------
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db_url("DATABASE_URL")}
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
+                             "NAME": str(DATA_DIR / "errortrack.sqlite3")}}
+_db = DATABASES["default"]
+IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
+
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _db["OPTIONS"] = {
+        # WAL lets readers proceed while the digest writes; IMMEDIATE takes the write lock at
+        # BEGIN so concurrent writers queue on busy_timeout instead of failing "database is locked".
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout="
+                        f"{env.int('ERRORTRACK_SQLITE_BUSY_TIMEOUT_MS', 5000)};",
+        "transaction_mode": "IMMEDIATE",
+    }
+    # A file (not :memory:) so the real server started by end-to-end tests can share it.
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test_errortrack.sqlite3")}
+elif IS_POSTGRES:
+    # Under ASGI Django advises against persistent connections: use psycopg's pool instead.
+    _db["CONN_MAX_AGE"] = 0
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("ERRORTRACK_DB_POOL_MIN_SIZE", 1),
+        "max_size": env.int("ERRORTRACK_DB_POOL_MAX_SIZE", 10),
+    }
+
+if not EMBEDDED and not IS_POSTGRES:
+    raise ImproperlyConfigured(
+        "REDIS_URL is set (scale-out mode), which requires a PostgreSQL DATABASE_URL such as "
+        "postgres://user:password@host:5432/errortrack. Unset REDIS_URL for embedded mode (SQLite)."
+    )
+
+# --- Secrets, hosts, URLs -----------------------------------------------------------------------
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not EMBEDDED:
+        raise ImproperlyConfigured(
+            "SECRET_KEY (or SECRET_KEY_FILE) is required in scale-out mode: every web and worker "
+            "process must share it. Generate one with: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'"
+        )
+    SECRET_KEY = _generated_secret_key(DATA_DIR)
+
+BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+_base = urlsplit(BASE_URL)
+if _base.scheme not in ("http", "https") or not _base.hostname:
+    raise ImproperlyConfigured(f"BASE_URL must be an absolute http(s) URL, got {BASE_URL!r}")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS",
+                         default=[_base.hostname, "localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS",
+                                default=[f"{_base.scheme}://{_base.netloc}"])
+SECURE_PROXY_SSL_HEADER = (("HTTP_X_FORWARDED_PROTO", "https")
+                           if env.bool("BEHIND_HTTPS_PROXY", default=False) else None)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _base.scheme == "https"
+
+# --- Applications ---------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "channels",
+    "errortrack",
+    "alerts",
+    "health",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "errortrack.urls"
+ASGI_APPLICATION = "errortrack.asgi.application"
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [BASE_DIR / "templates"],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+# --- Cache, channel layer, Celery -----------------------------------------------------------------
+if EMBEDDED:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL, "KEY_PREFIX": "errortrack"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  "CONFIG": {"hosts": [REDIS_URL], "prefix": "errortrack"}}}
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves it for another worker
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+
+# --- Email ----------------------------------------------------------------------------------------
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"errortrack@{_base.hostname}")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- REST API -------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "errortrack.api.auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# --- Product knobs (ERRORTRACK_*; each is documented in the README) -------------------------------
+ERRORTRACK_WEB_WORKERS = env.int("ERRORTRACK_WEB_WORKERS", 2)
+ERRORTRACK_HEARTBEAT_INTERVAL_SECONDS = env.int("ERRORTRACK_HEARTBEAT_INTERVAL_SECONDS", 30)
+ERRORTRACK_DEFAULT_KEY_RATE_LIMIT = env.int("ERRORTRACK_DEFAULT_KEY_RATE_LIMIT", 0)
+
+# --- Logging --------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# Serve static files (the admin's) straight from the apps: no collectstatic step for `make run`,
+# so whitenoise's warning about the not-yet-collected STATIC_ROOT is noise.
+WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from errortrack.views import organizations, project_keys
+
+urlpatterns = [
+    path("", organizations.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(),
+         name="password_change_done"),
+    path("organizations/<slug:org_slug>/", organizations.organization_detail,
+         name="organization"),
+    path("settings/<slug:org_slug>/projects/<slug:project_slug>/keys/", project_keys.key_list,
+         name="project-keys"),
+    path("settings/<slug:org_slug>/projects/<slug:project_slug>/keys/new/",
+         project_keys.key_create, name="project-key-create"),
+    path("settings/<slug:org_slug>/projects/<slug:project_slug>/keys/<str:public_key>/",
+         project_keys.key_update, name="project-key-update"),
+    path("api/0/", include("errortrack.api.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("health.urls")),
+]
