@@ -67,7 +67,10 @@ elif IS_POSTGRES:
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("ERRORTRACK_DB_POOL_MIN_SIZE", 1),
         "max_size": env.int("ERRORTRACK_DB_POOL_MAX_SIZE", 10),
+        # Bounded waits, so an unreachable database fails readiness quickly instead of hanging.
+        "timeout": env.float("ERRORTRACK_DB_POOL_TIMEOUT_SECONDS", 10.0),
     }
+    _db["OPTIONS"].setdefault("connect_timeout", 5)
 
 if not EMBEDDED and not IS_POSTGRES:
     raise ImproperlyConfigured(

@@ -1,0 +1,166 @@
+"""Shared fixtures: three users (alice owns org "alpha", bob is a plain member of it, charlie owns
+org "beta" and is an outsider to alpha), and the real ASGI server run as a subprocess.
+
+Two test passes: plain (SQLite, embedded) and scale-out (DATABASE_URL + REDIS_URL). Tests marked
+`scaleout` run only in the second, tests marked `embedded` only in the first.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+from django.conf import settings
+from django.db import connections
+
+from errortrack import actions
+from errortrack.models import Member
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_START_TIMEOUT_SECONDS = 30
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    scaleout = bool(os.environ.get("REDIS_URL"))
+    skip_scaleout = pytest.mark.skip(reason="scale-out pass only (set DATABASE_URL and REDIS_URL)")
+    skip_embedded = pytest.mark.skip(reason="embedded pass only (unset REDIS_URL)")
+    for item in items:
+        if "scaleout" in item.keywords and not scaleout:
+            item.add_marker(skip_scaleout)
+        if "embedded" in item.keywords and scaleout:
+            item.add_marker(skip_embedded)
+
+
+# --- People and their organizations -------------------------------------------------------------
+
+@pytest.fixture
+def alice(db):
+    user = factories.make_user("alice")
+    org = factories.make_organization(user, "alpha")
+    factories.make_project(org, "web")
+    return user
+
+
+@pytest.fixture
+def alpha(alice):
+    return alice.memberships.get().organization
+
+
+@pytest.fixture
+def web_project(alpha):
+    return alpha.projects.get(slug="web")
+
+
+@pytest.fixture
+def bob(alpha):
+    return factories.make_member(alpha, "bob", Member.Role.MEMBER)
+
+
+@pytest.fixture
+def charlie(db):
+    user = factories.make_user("charlie")
+    org = factories.make_organization(user, "beta")
+    factories.make_project(org, "web")
+    return user
+
+
+@pytest.fixture
+def charlie_token(charlie) -> str:
+    from errortrack import tokens
+
+    return actions.create_api_token(charlie, "charlie's token", tokens.SCOPES)[1]
+
+
+# --- The real server ----------------------------------------------------------------------------
+
+@dataclass
+class RunningServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url_for(settings_dict: dict) -> str:
+    """A DATABASE_URL naming the database `settings_dict` points at (the test database)."""
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = quote(settings_dict.get("USER") or "", safe="")
+    password = quote(settings_dict.get("PASSWORD") or "", safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+def server_environment(database_url: str, base_url: str, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "BASE_URL": base_url,
+           "SECRET_KEY": settings.SECRET_KEY, "ERRORTRACK_DATA_DIR": str(settings.DATA_DIR),
+           "ERRORTRACK_WEB_WORKERS": "1", "PYTHONUNBUFFERED": "1"}
+    env.update(extra)
+    return env
+
+
+def start_server(tmp_dir: Path, database_url: str, **extra_env: str) -> RunningServer:
+    """Start `manage.py serve` (the product's own entry point) on a free port; wait until live."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "manage.py", "serve", "--port", str(port)]
+    if os.environ.get("REDIS_URL"):
+        argv += ["--only", "web"]
+    log_path = tmp_dir / f"server-{port}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                env=server_environment(database_url, url, **extra_env))
+    server = RunningServer(url, proc, log_path)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{server.log()}")
+        try:
+            if requests.get(f"{url}/health/live", timeout=1).status_code == 200:
+                return server
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    stop_server(server)
+    raise RuntimeError(f"server did not come up in {SERVER_START_TIMEOUT_SECONDS}s:\n"
+                       f"{server.log()}")
+
+
+def stop_server(server: RunningServer) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(15)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def errortrack_server(django_db_setup, tmp_path_factory) -> Iterator[RunningServer]:
+    """The real ASGI server against the test database. Tests that write data it must read use
+    `transactional_db` (committed rows); `django_db_setup` ensures it is torn down before the
+    test database is dropped."""
+    server = start_server(tmp_path_factory.mktemp("server"),
+                          database_url_for(connections["default"].settings_dict))
+    yield server
+    stop_server(server)
