@@ -1,6 +1,8 @@
 """ASGI entry point: HTTP to Django, websockets to Channels consumers.
 
 The ingestion issue puts a lean ingest app in front of the HTTP side (errortrack/ingest/app.py).
+Static files go through Django's ASGI static handler rather than WhiteNoise, whose sync-only
+middleware made every request hop between the event loop and a thread (measured in bench/).
 """
 
 import os
@@ -13,10 +15,11 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from errortrack.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
-    "http": django_asgi_app,
+    "http": ASGIStaticFilesHandler(django_asgi_app),
     "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
 })

@@ -10,7 +10,6 @@ Every secret may also be given as NAME_FILE (a path whose content is the value).
 """
 
 import secrets
-import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -117,7 +116,6 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -144,6 +142,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_TZ = True
+# Static files (the admin's, the UI's) are served from the apps by errortrack.asgi, so there is no
+# collectstatic step; a proxy in front may serve STATIC_ROOT instead after `collectstatic`.
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 
@@ -192,8 +192,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
-
-# Serve static files (the admin's) straight from the apps: no collectstatic step for `make run`,
-# so whitenoise's warning about the not-yet-collected STATIC_ROOT is noise.
-WHITENOISE_USE_FINDERS = True
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")

@@ -118,12 +118,16 @@ def server_environment(database_url: str, base_url: str, **extra: str) -> dict[s
     return env
 
 
-def start_server(tmp_dir: Path, database_url: str, **extra_env: str) -> RunningServer:
-    """Start `manage.py serve` (the product's own entry point) on a free port; wait until live."""
+def start_server(tmp_dir: Path, database_url: str, *, all_processes: bool = False,
+                 **extra_env: str) -> RunningServer:
+    """Start `manage.py serve` (the product's own entry point) on a free port; wait until live.
+
+    In scale-out mode only the web process runs unless `all_processes` (web, worker and beat).
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "manage.py", "serve", "--port", str(port)]
-    if os.environ.get("REDIS_URL"):
+    if os.environ.get("REDIS_URL") and not all_processes:
         argv += ["--only", "web"]
     log_path = tmp_dir / f"server-{port}.log"
     with open(log_path, "wb") as log:

@@ -8,8 +8,9 @@ import json
 import os
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
@@ -48,12 +49,17 @@ class Command(BaseCommand):
             if project is not None:
                 opts["org"], opts["project"] = project.organization.slug, project.slug
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or None
-        with transaction.atomic():
-            user, shown_password = actions.ensure_admin_user(opts["username"], opts["email"],
-                                                             password)
-            project = self._ensure_project(user, opts["org"], opts["project"], opts["platform"])
-            key = project.keys.filter(is_active=True).first() or actions.create_project_key(project)
-            _, token = actions.rotate_api_token(user, BOOTSTRAP_TOKEN_NAME, tokens.SCOPES)
+        try:
+            with transaction.atomic():
+                user, shown_password = actions.ensure_admin_user(opts["username"], opts["email"],
+                                                                 password)
+                project = self._ensure_project(user, opts["org"], opts["project"],
+                                               opts["platform"])
+                key = (project.keys.filter(is_active=True).first()
+                       or actions.create_project_key(project))
+                _, token = actions.rotate_api_token(user, BOOTSTRAP_TOKEN_NAME, tokens.SCOPES)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         result = {"dsn": key.dsn, "token": token, "org": project.organization.slug,
                   "project": project.slug, "url": settings.BASE_URL}
         self._report(result, user.get_username(), shown_password, opts["json"])

@@ -1,0 +1,75 @@
+"""`manage.py serve`, the command behind `make run`, in both modes.
+
+Embedded: web and the periodic jobs in one process. Scale-out: web, a real Celery worker and Celery
+beat as children against PostgreSQL and Redis; the scheduler's heartbeat proves beat → Redis →
+worker → database works. Ctrl-C (SIGINT) stops everything.
+"""
+
+import signal
+import subprocess
+import time
+
+import psutil
+import pytest
+import requests
+from django.db import connections
+
+from health.heartbeat import SCHEDULER, last_seen
+from tests.conftest import database_url_for, start_server
+
+HEARTBEAT_WAIT_SECONDS = 40
+
+
+def wait_for_heartbeat() -> None:
+    deadline = time.monotonic() + HEARTBEAT_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if last_seen(SCHEDULER) is not None:
+            return
+        time.sleep(0.25)
+    pytest.fail(f"no scheduler heartbeat within {HEARTBEAT_WAIT_SECONDS}s")
+
+
+def interrupt_and_check_all_stopped(server) -> None:
+    process = psutil.Process(server.process.pid)
+    family = [process, *process.children(recursive=True)]
+    server.process.send_signal(signal.SIGINT)
+    try:
+        server.process.wait(30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"serve did not stop on SIGINT:\n{server.log()}")
+    _, alive = psutil.wait_procs(family, timeout=10)
+    assert alive == [], f"left running: {[p.cmdline() for p in alive]}"
+
+
+def start_full_server(tmp_path):
+    return start_server(tmp_path, database_url_for(connections["default"].settings_dict),
+                        all_processes=True, ERRORTRACK_HEARTBEAT_INTERVAL_SECONDS="1")
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_embedded_serve_runs_the_scheduler_beside_the_web_server(tmp_path):
+    server = start_full_server(tmp_path)
+    try:
+        assert requests.get(f"{server.url}/health/ready", timeout=5).status_code == 200
+        wait_for_heartbeat()
+    finally:
+        if server.process.poll() is None:
+            interrupt_and_check_all_stopped(server)
+    assert "errortrack (embedded) serving" in server.log()
+
+
+@pytest.mark.scaleout
+@pytest.mark.django_db(transaction=True)
+def test_scale_out_serve_starts_web_worker_and_beat(tmp_path):
+    server = start_full_server(tmp_path)
+    try:
+        children = psutil.Process(server.process.pid).children()
+        commands = [" ".join(child.cmdline()) for child in children]
+        assert any("uvicorn errortrack.asgi:application" in c for c in commands), commands
+        assert any("celery -A errortrack worker" in c for c in commands), commands
+        assert any("celery -A errortrack beat" in c for c in commands), commands
+        wait_for_heartbeat()
+    finally:
+        if server.process.poll() is None:
+            interrupt_and_check_all_stopped(server)

@@ -1,0 +1,116 @@
+"""Every route that names a tenant's object 404s for an outsider, so no route can skip the check.
+
+The test walks the whole URL configuration. A route with parameters is requested as charlie (who
+belongs to another organization), with parameters naming alice's objects: it must answer 404.
+A route without parameters must be listed in PUBLIC_ROUTES with a reason. A new parameter name
+must be added to `tenant_parameters`: the test fails until then, on purpose.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+# Routes that name no tenant object, and why each may answer an outsider.
+PUBLIC_ROUTES = {
+    "home": "lists only the user's own organizations",
+    "login": "authentication",
+    "logout": "authentication",
+    "password_change": "the user's own account",
+    "password_change_done": "the user's own account",
+    "api-root": "token validation for sentry-cli; reveals only the caller's own token",
+    "health-live": "health probe",
+    "health-ready": "health probe",
+    "livez": "health probe",
+    "readyz": "health probe",
+}
+# Django admin has its own gate (staff only), tested separately below.
+SKIPPED_NAMESPACES = {"admin"}
+
+
+def walk(patterns: list, namespace: str = "") -> list[tuple[str, URLPattern]]:
+    """(qualified name, pattern) for every named route, descending into includes."""
+    found = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            if ns in SKIPPED_NAMESPACES:
+                continue
+            found += walk(entry.url_patterns, f"{ns}:" if entry.namespace else namespace)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"route {entry.pattern} has no name; name it so it can be checked"
+            found.append((f"{namespace}{entry.name}", entry))
+    return found
+
+
+def tenant_parameters(alpha, web_project) -> dict[str, str]:
+    return {
+        "org_slug": alpha.slug,
+        "project_slug": web_project.slug,
+        "public_key": web_project.keys.first().public_key,
+    }
+
+
+def route_parameters(pattern: URLPattern) -> list[str]:
+    return list(pattern.pattern.converters)
+
+
+def all_routes() -> list[tuple[str, URLPattern]]:
+    return walk(get_resolver().url_patterns)
+
+
+def request(client, url: str, token: str | None = None):
+    """GET, or POST when the route refuses GET (405), as the method it accepts."""
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    response = client.get(url, **headers)
+    if response.status_code == 405:
+        response = client.post(url, {}, **headers)
+    return response
+
+
+def test_every_parameterless_route_is_listed_as_public():
+    unlisted = [name for name, pattern in all_routes()
+                if not route_parameters(pattern) and name not in PUBLIC_ROUTES]
+    assert unlisted == [], f"list these in PUBLIC_ROUTES with a reason, or check them: {unlisted}"
+
+
+def test_there_are_tenant_routes_to_check():
+    assert len([1 for _, p in all_routes() if route_parameters(p)]) >= 4
+
+
+@pytest.mark.django_db
+def test_every_tenant_route_answers_404_to_an_outsider(client, alice, alpha, web_project, charlie,
+                                                       charlie_token):
+    values = tenant_parameters(alpha, web_project)
+    client.force_login(charlie)
+    failures = []
+    for name, pattern in all_routes():
+        params = route_parameters(pattern)
+        if not params:
+            continue
+        missing = [p for p in params if p not in values]
+        assert not missing, f"{name}: add a value for {missing} to tenant_parameters()"
+        url = reverse(name, kwargs={p: values[p] for p in params})
+        for token in (None, charlie_token):
+            status = request(client, url, token).status_code
+            if status != 404:
+                failures.append(f"{name} {url} (token={bool(token)}) answered {status}")
+    assert failures == []
+
+
+@pytest.mark.django_db
+def test_the_same_routes_do_not_404_for_their_owner(client, alice, alpha, web_project):
+    """Guards the walk itself: if alice got 404 too, the parameters would be wrong."""
+    values = tenant_parameters(alpha, web_project)
+    client.force_login(alice)
+    for name, pattern in all_routes():
+        params = route_parameters(pattern)
+        if params:
+            url = reverse(name, kwargs={p: values[p] for p in params})
+            assert request(client, url).status_code != 404, name
+
+
+@pytest.mark.django_db
+def test_the_admin_turns_away_non_staff(client, charlie):
+    client.force_login(charlie)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
