@@ -8,6 +8,7 @@ PORT ?= 8000
 ORG ?= demo
 PROJECT ?= demo
 PYTEST_ARGS ?=
+export HOST PORT
 
 .PHONY: run test install install-test lint bench clean
 

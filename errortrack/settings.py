@@ -88,7 +88,15 @@ if not SECRET_KEY:
         )
     SECRET_KEY = _generated_secret_key(DATA_DIR)
 
-BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+def _default_base_url() -> str:
+    """Where `serve` listens (HOST, PORT); a wildcard address is no URL, so use localhost."""
+    host = env.str("HOST", default="127.0.0.1")
+    host = "localhost" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (not a bind)
+    return f"http://{host}:{env.int('PORT', default=8000)}"
+
+
+BASE_URL = env.str("BASE_URL", default=_default_base_url()).rstrip("/")
 _base = urlsplit(BASE_URL)
 if _base.scheme not in ("http", "https") or not _base.hostname:
     raise ImproperlyConfigured(f"BASE_URL must be an absolute http(s) URL, got {BASE_URL!r}")
