@@ -81,9 +81,14 @@ def create_project_key(project: Project, label: str = "Default",
                                      rate_limit_window_seconds=rate_limit_window_seconds)
 
 
+MAX_RATE_LIMIT_COUNT = 1_000_000_000  # well inside a 32-bit column on every database
+
+
 def _check_rate_limit(count: int, window_seconds: int) -> None:
     if count < 0:
         raise ValidationError("Rate limit count must be 0 (unlimited) or more.")
+    if count > MAX_RATE_LIMIT_COUNT:
+        raise ValidationError(f"Rate limit count must be at most {MAX_RATE_LIMIT_COUNT:,}.")
     if not 1 <= window_seconds <= 86400:
         raise ValidationError("Rate limit window must be between 1 second and 1 day.")
 
