@@ -25,6 +25,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 EMBEDDED = not REDIS_URL
 
 
+def _env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list; spaces after commas ("a, b") are the natural way to write one."""
+    return [item.strip() for item in env.list(name, default=default) if item.strip()]
+
+
 def _generated_secret_key(data_dir: Path) -> str:
     """Return the embedded-mode key kept in the data directory, creating it on first use."""
     path = data_dir / "secret_key"
@@ -100,10 +105,10 @@ BASE_URL = env.str("BASE_URL", default=_default_base_url()).rstrip("/")
 _base = urlsplit(BASE_URL)
 if _base.scheme not in ("http", "https") or not _base.hostname:
     raise ImproperlyConfigured(f"BASE_URL must be an absolute http(s) URL, got {BASE_URL!r}")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS",
-                         default=[_base.hostname, "localhost", "127.0.0.1", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS",
-                                default=[f"{_base.scheme}://{_base.netloc}"])
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS",
+                          default=[_base.hostname, "localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS",
+                                 default=[f"{_base.scheme}://{_base.netloc}"])
 SECURE_PROXY_SSL_HEADER = (("HTTP_X_FORWARDED_PROTO", "https")
                            if env.bool("BEHIND_HTTPS_PROXY", default=False) else None)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _base.scheme == "https"
