@@ -1,0 +1,64 @@
+"""The periodic jobs and the embedded runner that drives them (single steps, explicit time)."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from errortrack.background import BackgroundRunner
+from errortrack.jobs import PeriodicJob, get_job
+from health.heartbeat import SCHEDULER, last_seen, record_scheduler_heartbeat
+from health.models import Heartbeat
+
+
+def test_it_runs_due_jobs_and_waits_for_the_others():
+    ran = []
+    runner = BackgroundRunner([PeriodicJob("fast", 1, lambda now: ran.append("fast")),
+                               PeriodicJob("slow", 60, lambda now: ran.append("slow"))])
+    runner.run_due_jobs(1000.0)
+    runner.run_due_jobs(1000.5)
+    runner.run_due_jobs(1001.0)
+    assert ran == ["fast", "slow", "fast"]
+
+
+def test_a_failing_job_does_not_stop_the_others():
+    ran = []
+
+    def broken(now):
+        raise RuntimeError("boom")
+
+    runner = BackgroundRunner([PeriodicJob("broken", 1, broken),
+                               PeriodicJob("fine", 1, lambda now: ran.append(now))])
+    runner.run_due_jobs(0.0)
+    runner.run_due_jobs(1.0)
+    assert len(ran) == 2
+
+
+@pytest.mark.django_db
+def test_the_heartbeat_job_keeps_one_row_per_component():
+    now = timezone.now()
+    record_scheduler_heartbeat(now - timedelta(minutes=1))
+    record_scheduler_heartbeat(now)
+    assert Heartbeat.objects.count() == 1
+    assert last_seen(SCHEDULER) == now
+
+
+def test_jobs_are_found_by_name():
+    assert get_job("health.heartbeat").func is record_scheduler_heartbeat
+    with pytest.raises(KeyError):
+        get_job("nope")
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_the_runner_thread_really_runs_the_heartbeat():
+    runner = BackgroundRunner([get_job("health.heartbeat")])
+    runner.start()
+    try:
+        deadline = time.monotonic() + 5
+        while last_seen(SCHEDULER) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    assert last_seen(SCHEDULER) is not None
