@@ -38,7 +38,7 @@ class BackgroundRunner:
             if monotonic_now >= self._next_due[job.name]:
                 self._run_one(job)
                 self._next_due[job.name] = monotonic_now + job.interval_seconds
-        return max(0.0, min(self._next_due.values()) - time.monotonic())
+        return max(0.0, min(self._next_due.values()) - monotonic_now)
 
     def _run_one(self, job: PeriodicJob) -> None:
         try:

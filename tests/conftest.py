@@ -50,10 +50,7 @@ def fast_password_hashing(settings):
 
 @pytest.fixture
 def alice(db):
-    user = factories.make_user("alice")
-    org = factories.make_organization(user, "alpha")
-    factories.make_project(org, "web")
-    return user
+    return factories.make_owner("alice", "alpha")
 
 
 @pytest.fixture
@@ -73,10 +70,7 @@ def bob(alpha):
 
 @pytest.fixture
 def charlie(db):
-    user = factories.make_user("charlie")
-    org = factories.make_organization(user, "beta")
-    factories.make_project(org, "web")
-    return user
+    return factories.make_owner("charlie", "beta")
 
 
 @pytest.fixture

@@ -23,6 +23,13 @@ def make_project(organization: Organization, slug: str, platform: str = "python"
     return actions.create_project(organization, slug, platform=platform)
 
 
+def make_owner(username: str, org_slug: str, project_slug: str = "web") -> AbstractBaseUser:
+    """A user who owns an organization with one project."""
+    user = make_user(username)
+    make_project(make_organization(user, org_slug), project_slug)
+    return user
+
+
 def make_member(organization: Organization, username: str,
                 role: str = Member.Role.MEMBER) -> AbstractBaseUser:
     user = make_user(username)

@@ -16,8 +16,8 @@ def test_it_runs_due_jobs_and_waits_for_the_others():
     ran = []
     runner = BackgroundRunner([PeriodicJob("fast", 1, lambda now: ran.append("fast")),
                                PeriodicJob("slow", 60, lambda now: ran.append("slow"))])
-    runner.run_due_jobs(1000.0)
-    runner.run_due_jobs(1000.5)
+    assert runner.run_due_jobs(1000.0) == 1.0
+    assert runner.run_due_jobs(1000.5) == 0.5
     runner.run_due_jobs(1001.0)
     assert ran == ["fast", "slow", "fast"]
 
