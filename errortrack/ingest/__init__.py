@@ -1,0 +1,1 @@
+"""Ingestion: accept what SDKs send, durably, and hand it to its consumers."""
