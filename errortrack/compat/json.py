@@ -34,6 +34,7 @@ def loads_lenient(data: bytes | str) -> Any:
     except UnicodeDecodeError as exc:
         raise JSONError(f"invalid UTF-8 at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
-        raise JSONError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise JSONError(f"invalid JSON: {exc.msg} at line {exc.lineno} "
+                        f"column {exc.colno}") from None
     except RecursionError:
         raise JSONError("invalid JSON: nested too deeply") from None
