@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP to Django, websockets to Channels consumers.
 
-The ingestion issue puts a lean ingest app in front of the HTTP side (errortrack/ingest/app.py).
+The ingest paths (/api/<id>/envelope|store/) are served by a lean ASGI app in front of Django
+(errortrack/ingest/app.py); every other HTTP path falls through to Django.
 Static files go through Django's ASGI static handler rather than WhiteNoise, whose sync-only
 middleware made every request hop between the event loop and a thread (measured in bench/).
 """
@@ -17,9 +18,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from errortrack.ingest.app import IngestApp  # noqa: E402
 from errortrack.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
-    "http": ASGIStaticFilesHandler(django_asgi_app),
+    "http": IngestApp(ASGIStaticFilesHandler(django_asgi_app)),
     "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
 })

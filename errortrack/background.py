@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from django.db import close_old_connections
 from django.utils import timezone
 
-from errortrack.jobs import PeriodicJob
+from errortrack.ingest.inbox import doorbell
+from errortrack.jobs import CONSUME_JOB, PeriodicJob
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class BackgroundRunner:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        doorbell.set()
         self._thread.join(timeout)
 
     def run_due_jobs(self, monotonic_now: float) -> float:
@@ -51,4 +53,12 @@ class BackgroundRunner:
     def _loop(self) -> None:
         while not self._stop.is_set():
             wait = self.run_due_jobs(time.monotonic())
-            self._stop.wait(min(wait, 1.0))
+            if doorbell.wait(min(wait, 1.0)) and not self._stop.is_set():
+                doorbell.clear()  # cleared before consuming: a ring during the run is kept
+                self.run_now(CONSUME_JOB)
+
+    def run_now(self, name: str) -> None:
+        """Run job `name` now (the ingest doorbell), if this runner has it."""
+        for job in self.jobs:
+            if job.name == name:
+                self._run_one(job)

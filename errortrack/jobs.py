@@ -11,6 +11,8 @@ from datetime import datetime
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+CONSUME_JOB = "ingest.consume"
+
 
 @dataclass(frozen=True)
 class PeriodicJob:
@@ -23,6 +25,9 @@ def periodic_jobs() -> list[PeriodicJob]:
     return [
         PeriodicJob("health.heartbeat", settings.ERRORTRACK_HEARTBEAT_INTERVAL_SECONDS,
                     import_string("health.heartbeat.record_scheduler_heartbeat")),
+        # The doorbell starts consumption at once; this interval is the safety net.
+        PeriodicJob(CONSUME_JOB, settings.ERRORTRACK_CONSUME_INTERVAL_SECONDS,
+                    import_string("errortrack.ingest.consume.consume_inbox")),
     ]
 
 

@@ -136,3 +136,44 @@ class ApiToken(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class InboxItem(models.Model):
+    """An accepted envelope item, stored before the SDK gets its 200: the ack point.
+
+    Consumers delete the row in the transaction that stores what it became, so an acked item is
+    either here or stored, whatever crashes in between.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    item_type = models.CharField(max_length=32)
+    event_id = models.CharField(max_length=32, blank=True, default="")
+    headers = models.JSONField(default=dict)  # the item's headers and the envelope's
+    payload = models.BinaryField()
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    received_at = models.DateTimeField(db_default=Now())
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    quarantined = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["quarantined", "id"], name="inbox_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.item_type} {self.event_id or self.pk}"
+
+
+class Event(models.Model):
+    """A stored event (minimal until the digest issue normalizes and groups it)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
+    event_id = models.CharField(max_length=32)
+    data = models.JSONField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "event_id"],
+                                               name="event_unique_id_per_project")]
+
+    def __str__(self) -> str:
+        return self.event_id

@@ -168,3 +168,24 @@ def errortrack_server(django_db_setup, tmp_path_factory) -> Iterator[RunningServ
                           database_url_for(connections["default"].settings_dict))
     yield server
     stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def inbox_consumer(errortrack_server, tmp_path_factory) -> Iterator[None]:
+    """Something consuming the inbox: the embedded server does; in scale-out, a Celery worker."""
+    if not os.environ.get("REDIS_URL"):
+        yield
+        return
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = server_environment(database_url_for(connections["default"].settings_dict),
+                             errortrack_server.url)
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen([sys.executable, "manage.py", "serve", "--only", "worker"],
+                                  cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    yield
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()

@@ -1,0 +1,200 @@
+"""The ingest endpoints as a lean ASGI app in front of Django.
+
+`POST /api/<project_id>/envelope/` and `/store/` are served here; every other path falls through
+to Django. Django's handler spools a whole body before any view runs, so caps could not be enforced
+there; here the body streams through BodyReader, the key comes from a cache, and the 200 is sent
+only after the inbox commit.
+"""
+
+import base64
+import binascii
+import ipaddress
+import re
+import uuid
+import zlib
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from errortrack.compat.auth import AuthError, request_key, resolve_key
+from errortrack.compat.json import JSONError, loads_lenient
+from errortrack.ingest import keys
+from errortrack.ingest.envelope import (
+    Envelope,
+    EnvelopeError,
+    Item,
+    normalize_event_id,
+    parse_envelope,
+)
+from errortrack.ingest.inbox import Accepted, write_items
+from errortrack.ingest.streams import BodyError, BodyReader
+
+INGEST_PATH = re.compile(r"^/api/(\d{1,18})/(envelope|store)/?$")
+KEPT_TYPES = {"event"}  # more consumers arrive with their features; other types are skipped
+CORS_HEADERS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"POST, OPTIONS"),
+    (b"access-control-allow-headers",
+     b"x-sentry-auth, x-requested-with, x-forwarded-for, origin, referer, accept, content-type, "
+     b"authentication, authorization, content-encoding, transfer-encoding, sentry-trace, baggage"),
+    (b"access-control-expose-headers", b"x-sentry-error, x-sentry-rate-limits, retry-after"),
+    (b"access-control-max-age", b"3600"),
+]
+
+
+class IngestError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+async def respond(send: Any, status: int, body: dict) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), *CORS_HEADERS]})
+    await send({"type": "http.response.body", "body": orjson.dumps(body)})
+
+
+class IngestApp:
+    """Route ingest paths to `handle`, everything else to `fallback` (Django)."""
+
+    def __init__(self, fallback: Any) -> None:
+        self.fallback = fallback
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            match = INGEST_PATH.match(scope["path"])
+            if match:
+                await handle(scope, receive, send, int(match[1]), match[2])
+                return
+        await self.fallback(scope, receive, send)
+
+
+async def handle(scope: dict, receive: Any, send: Any, project_id: int, endpoint: str) -> None:
+    if scope["method"] == "OPTIONS":
+        await respond(send, 200, {})
+        return
+    if scope["method"] != "POST":
+        await respond(send, 405, {"detail": "use POST"})
+        return
+    try:
+        event_id = await accept(scope, receive, project_id, endpoint)
+    except (IngestError, AuthError, BodyError, EnvelopeError) as exc:
+        await respond(send, exc.status, {"detail": exc.detail})
+        return
+    await respond(send, 200, {"id": event_id} if event_id else {})
+
+
+async def accept(scope: dict, receive: Any, project_id: int, endpoint: str) -> str | None:
+    headers = {name.decode("latin-1").lower(): value.decode("latin-1")
+               for name, value in scope["headers"]}
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    key_in_request = request_key(headers, query)
+    if key_in_request:  # refuse before reading the body
+        await authorized_key(key_in_request, project_id)
+    body = await read_body(receive, headers)
+    envelope = parse_store(body) if endpoint == "store" else parse_envelope(
+        body, settings.ERRORTRACK_MAX_ENVELOPE_ITEMS)
+    key = resolve_key(key_in_request, envelope.headers.get("dsn"))
+    if key != key_in_request:
+        await authorized_key(key, project_id)
+    kept = keep_items(envelope)
+    if kept:
+        await sync_to_async(write_items)(project_id, kept, client_ip(scope, headers))
+    return envelope.event_id
+
+
+async def authorized_key(public_key: str, project_id: int) -> keys.KeyInfo:
+    hit, info = keys.cached_key(public_key)
+    if not hit:
+        info = await sync_to_async(keys.load_key)(public_key)
+        keys.remember(public_key, info)
+    if info is None:
+        raise AuthError("unknown sentry_key")
+    if not info.is_active:
+        raise AuthError("this DSN key is disabled", status=403)
+    if info.project_id != project_id:
+        raise AuthError("this DSN key belongs to another project", status=403)
+    return info
+
+
+async def read_body(receive: Any, headers: dict[str, str]) -> bytes:
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > settings.ERRORTRACK_MAX_BODY_BYTES:
+        raise IngestError(413, f"body larger than {settings.ERRORTRACK_MAX_BODY_BYTES} bytes")
+    reader = BodyReader(headers.get("content-encoding", ""), settings.ERRORTRACK_MAX_BODY_BYTES,
+                        settings.ERRORTRACK_MAX_DECODED_BYTES)
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise IngestError(400, "client disconnected before the body ended")
+        reader.feed(message.get("body", b""))
+        if not message.get("more_body", False):
+            return reader.finish()
+
+
+def parse_store(body: bytes) -> Envelope:
+    """The legacy store endpoint: one JSON event, or base64 of zlib-compressed JSON."""
+    stripped = body.strip()
+    limit = settings.ERRORTRACK_MAX_EVENT_BYTES
+    if stripped[:1] != b"{":
+        try:
+            # max_length bounds the expansion: a zlib bomb stops one byte past the limit.
+            stripped = zlib.decompressobj().decompress(base64.b64decode(stripped), limit + 1)
+        except (binascii.Error, zlib.error, ValueError):
+            raise IngestError(400, "store body is neither JSON nor base64 of zlib JSON") from None
+    if len(stripped) > limit:
+        raise IngestError(413, f"event larger than {limit} bytes")
+    try:
+        data = loads_lenient(stripped)
+    except JSONError as exc:
+        raise IngestError(400, f"store body: {exc}") from None
+    if not isinstance(data, dict):
+        raise IngestError(400, "store body must be a JSON object")
+    event_id = normalize_event_id(data.get("event_id")) or uuid.uuid4().hex
+    return Envelope({"event_id": event_id}, [Item({"type": "event"}, stripped)])
+
+
+def keep_items(envelope: Envelope) -> list[Accepted]:
+    kept = []
+    for item in envelope.items:
+        if item.type not in KEPT_TYPES:
+            continue
+        if len(item.payload) > settings.ERRORTRACK_MAX_EVENT_BYTES:
+            raise IngestError(413, f"{item.type} item larger than "
+                                   f"{settings.ERRORTRACK_MAX_EVENT_BYTES} bytes")
+        if envelope.event_id is None:
+            envelope.headers["event_id"] = event_id_of(item)
+        kept.append(Accepted(item.type, envelope.event_id,
+                             {"envelope": envelope.headers, "item": item.headers},
+                             item.payload))
+    return kept
+
+
+def event_id_of(item: Item) -> str:
+    """An envelope without an event_id header: take the payload's, or make one."""
+    try:
+        data = loads_lenient(item.payload)
+    except JSONError:
+        data = None
+    candidate = data.get("event_id") if isinstance(data, dict) else None
+    try:
+        return normalize_event_id(candidate) or uuid.uuid4().hex
+    except EnvelopeError:
+        return uuid.uuid4().hex
+
+
+def client_ip(scope: dict, headers: dict[str, str]) -> str | None:
+    """The SDK's address for `{{auto}}`: X-Forwarded-For's entry added by our trusted proxies."""
+    address = (scope.get("client") or (None,))[0]
+    forwarded = [part.strip() for part in headers.get("x-forwarded-for", "").split(",")
+                 if part.strip()]
+    hops = settings.ERRORTRACK_TRUSTED_PROXY_COUNT
+    if hops and len(forwarded) >= hops:
+        address = forwarded[-hops]
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None  # a forged or garbled header must not fail the event

@@ -1,0 +1,80 @@
+"""Consume the inbox: turn each accepted item into what it is stored as, then delete it.
+
+Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite's IMMEDIATE transaction
+serializes instead) inside the transaction that stores them. A consumer that dies mid-batch rolls
+back, its locks go, and the rows are claimed again; storing is idempotent by (project, event_id).
+An item that keeps failing is quarantined with its error after a few attempts and never blocks
+the items behind it.
+"""
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+
+from errortrack.compat.json import JSONError, loads_lenient
+from errortrack.models import Event, InboxItem
+
+log = logging.getLogger(__name__)
+
+
+def store_event(item: InboxItem, now: datetime) -> None:
+    """Minimal store until the digest issue: the payload as JSON, once per (project, event_id)."""
+    data = loads_lenient(bytes(item.payload))
+    if not isinstance(data, dict):
+        raise JSONError("event payload is not a JSON object")
+    data["event_id"] = item.event_id
+    try:
+        with transaction.atomic():
+            Event.objects.create(project_id=item.project_id, event_id=item.event_id, data=data,
+                                 received_at=item.received_at or now)
+    except IntegrityError:
+        pass  # already stored by an earlier attempt: idempotent
+
+
+CONSUMERS = {"event": store_event}
+
+
+def _claim(batch_size: int) -> list[InboxItem]:
+    pending = InboxItem.objects.filter(quarantined=False).order_by("attempts", "id")
+    if connection.features.has_select_for_update_skip_locked:
+        pending = pending.select_for_update(skip_locked=True)
+    return list(pending[:batch_size])
+
+
+def _record_failure(item: InboxItem, exc: Exception) -> None:
+    attempts = item.attempts + 1
+    InboxItem.objects.filter(pk=item.pk).update(
+        attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        quarantined=attempts >= settings.ERRORTRACK_INBOX_MAX_ATTEMPTS)
+
+
+def consume_batch(now: datetime, batch_size: int | None = None) -> tuple[int, int]:
+    """One step: consume up to `batch_size` items; return (stored, failed)."""
+    stored = failed = 0
+    with transaction.atomic():
+        for item in _claim(batch_size or settings.ERRORTRACK_CONSUME_BATCH_SIZE):
+            try:
+                with transaction.atomic():
+                    CONSUMERS[item.item_type](item, now)
+                    item.delete()
+                stored += 1
+            except Exception as exc:
+                log.warning("inbox item %s failed: %s", item.pk, exc)
+                _record_failure(item, exc)
+                failed += 1
+    return stored, failed
+
+
+def consume_inbox(now: datetime) -> int:
+    """Periodic job: drain the inbox; return how many items were stored.
+
+    It stops at a batch with no success, so a failing item is retried at the next run, not in a
+    tight loop.
+    """
+    total = 0
+    while (stored := consume_batch(now)[0]) > 0:
+        total += stored
+    return total
