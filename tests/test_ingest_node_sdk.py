@@ -1,0 +1,33 @@
+"""The real @sentry/node (from the committed npm lock): query-string auth, chunked bodies with no
+Content-Length, items without length, gzip above 32 KiB."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from errortrack.compat.dsn import build_dsn
+from tests.conftest import ROOT
+from tests.test_ingest_e2e import wait_for_events
+
+SCRIPT = ROOT / "tests" / "js" / "send_node_events.mjs"
+
+
+@pytest.mark.scaleout
+def test_node_sdk_errors_are_stored(errortrack_server, inbox_consumer, transactional_db,
+                                    web_project):
+    if shutil.which("node") is None or not (ROOT / "node_modules" / "@sentry" / "node").exists():
+        pytest.fail("node and the npm test clients are needed: run `make test`")
+    dsn = build_dsn(errortrack_server.url, web_project.keys.get().public_key, web_project.pk)
+    proc = subprocess.run(["node", str(SCRIPT), dsn, "3"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    events = wait_for_events(4, project=web_project)
+    errors = sorted((e.data["tags"]["sequence"], e.data["exception"]["values"][-1])
+                    for e in events if "sequence" in e.data.get("tags", {}))
+    assert [(seq, exc["type"], exc["value"]) for seq, exc in errors] == [
+        (str(i), "TypeError", f"node failure {i}") for i in range(3)]
+    # The 40 KiB message went gzipped (the SDK compresses above 32 KiB) and arrived whole.
+    [big] = [e for e in events if "sequence" not in e.data.get("tags", {})]
+    assert big.data["message"] == "big " + "x" * 40 * 1024
+    assert all(e.data["platform"] == "node" for e in events)
