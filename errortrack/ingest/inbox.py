@@ -1,5 +1,6 @@
 """Write accepted items durably, then ring the doorbell: the SDK's 200 comes after this."""
 
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,16 +33,37 @@ def write_items(project_id: int, items: Sequence[Accepted], client_ip: str | Non
     ring_doorbell()
 
 
+_ring_lock = threading.Lock()
+_ring_scheduled = False
+
+
 def ring_doorbell() -> None:
-    """Tell a consumer there is work. The inbox is the truth, so a lost ring only delays it."""
+    """Tell a consumer there is work. The inbox is the truth, so a lost ring only delays it.
+
+    Scale-out: rings within ERRORTRACK_DOORBELL_COALESCE_SECONDS share one Celery task. The flag
+    is cleared just before the task is sent, so every commit that saw it set is covered by a ring
+    sent after that commit.
+    """
+    global _ring_scheduled
     if settings.EMBEDDED:
         doorbell.set()
         return
+    with _ring_lock:
+        if _ring_scheduled:
+            return
+        _ring_scheduled = True
+    timer = threading.Timer(settings.ERRORTRACK_DOORBELL_COALESCE_SECONDS, _send_ring)
+    timer.daemon = True
+    timer.start()
+
+
+def _send_ring() -> None:
+    global _ring_scheduled
+    with _ring_lock:
+        _ring_scheduled = False
     from errortrack.tasks import consume_inbox_task
 
     try:
         consume_inbox_task.delay()
     except Exception:  # broker down: beat's periodic consume picks the items up later
-        import logging
-
         logging.getLogger(__name__).warning("could not ring the doorbell", exc_info=True)

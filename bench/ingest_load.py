@@ -1,0 +1,230 @@
+"""Ingest load generator: how many events/s errortrack acks, and how fast it stores them.
+
+Starts errortrack (embedded on a fresh data directory; scale-out web + worker + beat when
+DATABASE_URL and REDIS_URL are set), then sends prebuilt gzip envelopes of realistic Python error
+events (~15 KB of JSON: ~20 frames with context and vars, ~30 breadcrumbs, request, user, tags,
+contexts; K distinct fingerprints) over keep-alive connections from several processes. Prints
+accepted, rejected, ack events/s, ack latency p50/p95/p99, end-to-end events/s (until every event
+is stored), server CPU ms per event and server RSS. Exits 1 if anything sent was not accepted or
+anything accepted was not stored.
+
+    .venv/bin/python bench/ingest_load.py [--events 5000] [--concurrency 32] [--processes 4]
+"""
+
+import argparse
+import gzip
+import http.client
+import json
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def realistic_event(fingerprint: int) -> dict:
+    frames = [{
+        "filename": f"app/module_{i}.py", "abs_path": f"/srv/app/app/module_{i}.py",
+        "module": f"app.module_{i}", "function": f"handler_{i}", "lineno": 40 + i, "in_app": i > 4,
+        "pre_context": [f"    line_{j} = compute({j})" for j in range(5)],
+        "context_line": f"    result = process(item_{i})",
+        "post_context": [f"    log.debug('step {j}')" for j in range(5)],
+        "vars": {"item": f"'<Item id={i} name=widget-{i}>'", "count": str(i * 3),
+                 "options": "{'retry': True, 'timeout': 30}"},
+    } for i in range(20)]
+    return {
+        "platform": "python", "level": "error", "logger": "app.views",
+        "timestamp": time.time(), "server_name": "web-1", "release": "app@1.4.2",
+        "environment": "production",
+        "exception": {"values": [{
+            "type": f"ValueError{fingerprint}",
+            "value": f"invalid literal for int() with base 10: 'x{fingerprint}'",
+            "module": "builtins", "mechanism": {"type": "django", "handled": False},
+            "stacktrace": {"frames": frames}}]},
+        "breadcrumbs": {"values": [{"timestamp": time.time() - 30 + i, "category": "query",
+                                    "message": f"SELECT * FROM items WHERE id = {i}",  # noqa: S608
+                                    "level": "info", "data": {"duration_ms": i}}
+                                   for i in range(30)]},
+        "request": {"url": "https://app.example.com/items/42", "method": "POST",
+                    "headers": {"User-Agent": "Mozilla/5.0", "Accept": "application/json",
+                                "Content-Type": "application/json"},
+                    "query_string": "page=2&sort=name", "data": {"name": "widget", "qty": 3}},
+        "user": {"id": "4711", "email": "user@example.com"},
+        "tags": {"browser": "Firefox 130", "os": "Linux", "customer": "acme"},
+        "contexts": {"runtime": {"name": "CPython", "version": "3.11.7"},
+                     "os": {"name": "Linux", "version": "6.1"},
+                     "trace": {"trace_id": uuid.uuid4().hex, "span_id": uuid.uuid4().hex[:16]}},
+        "sdk": {"name": "sentry.python.django", "version": "2.75.0"},
+    }
+
+
+def envelope_bodies(count: int, fingerprints: int) -> list[bytes]:
+    bodies = []
+    for n in range(count):
+        event_id = uuid.uuid4().hex
+        payload = json.dumps({"event_id": event_id, **realistic_event(n % fingerprints)}).encode()
+        header = json.dumps({"type": "event", "length": len(payload)}).encode()
+        envelope = (json.dumps({"event_id": event_id}).encode() + b"\n" + header + b"\n"
+                    + payload + b"\n")
+        bodies.append(gzip.compress(envelope, 6))
+    return bodies
+
+
+def sender(port: int, path: str, key: str, bodies: list[bytes], threads: int,
+           results: "multiprocessing.Queue") -> None:
+    """One load process: `threads` keep-alive connections sharing `bodies`."""
+    import threading
+
+    latencies, statuses, lock, index = [], [], threading.Lock(), iter(range(len(bodies)))
+    headers = {"Content-Encoding": "gzip", "Content-Type": "application/x-sentry-envelope",
+               "X-Sentry-Auth": f"Sentry sentry_key={key}, sentry_version=7"}
+
+    def run() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                i = next(index, None)
+            if i is None:
+                break
+            start = time.perf_counter()
+            try:
+                conn.request("POST", path, body=bodies[i], headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except OSError:
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                status = 0
+            with lock:
+                latencies.append(time.perf_counter() - start)
+                statuses.append(status)
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    results.put((latencies, statuses))
+
+
+def server_family(pid: int) -> list[psutil.Process]:
+    proc = psutil.Process(pid)
+    return [proc, *proc.children(recursive=True)]
+
+
+def cpu_seconds(pid: int) -> float:
+    return sum(p.cpu_times().user + p.cpu_times().system for p in server_family(pid))
+
+
+def rss_mb(pid: int) -> float:
+    return sum(p.memory_info().rss for p in server_family(pid)) / 1e6
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--fingerprints", type=int, default=50)
+    parser.add_argument("--web-workers", type=int, default=2)
+    args = parser.parse_args()
+
+    scale_out = bool(os.environ.get("REDIS_URL"))
+    env = {**os.environ, "LOG_LEVEL": "WARNING"}
+    if not scale_out:
+        env["ERRORTRACK_DATA_DIR"] = tempfile.mkdtemp(prefix="errortrack-bench-")
+    os.environ.update(env)
+    boot = subprocess.run([sys.executable, "manage.py", "bootstrap", "--org", "bench",
+                           "--project", "ingest", "--json"], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True)
+    info = json.loads(boot.stdout.strip().splitlines()[-1])
+    key, project_id = info["dsn"].split("//")[1].split("@")[0], int(info["dsn"].rsplit("/", 1)[1])
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "errortrack.settings")
+    django.setup()
+    from errortrack.models import Event, InboxItem
+
+    already = Event.objects.filter(project_id=project_id).count()
+    print(f"building {args.events} envelopes ...", flush=True)
+    bodies = envelope_bodies(args.events, args.fingerprints)
+    raw = sum(len(gzip.decompress(b)) for b in bodies[:20]) / 20
+    port = __import__("socket").create_server(("127.0.0.1", 0)).getsockname()[1]
+    argv = [sys.executable, "manage.py", "serve", "--port", str(port)]
+    if scale_out:
+        argv += ["--workers", str(args.web_workers)]
+    server = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET",
+                                                                                 "/health/live")
+                break
+            except OSError:
+                time.sleep(0.1)
+        time.sleep(2 if scale_out else 0.5)
+        idle_rss = rss_mb(server.pid)
+        cpu_before = cpu_seconds(server.pid)
+        results: multiprocessing.Queue = multiprocessing.Queue()
+        per_process = [bodies[i::args.processes] for i in range(args.processes)]
+        threads = max(1, args.concurrency // args.processes)
+        start = time.perf_counter()
+        senders = [multiprocessing.Process(target=sender, args=(
+            port, f"/api/{project_id}/envelope/", key, chunk, threads, results))
+            for chunk in per_process]
+        for s in senders:
+            s.start()
+        latencies, statuses = [], []
+        for _ in senders:
+            lat, st = results.get()
+            latencies += lat
+            statuses += st
+        ack_seconds = time.perf_counter() - start
+        peak_rss = rss_mb(server.pid)
+        accepted = statuses.count(200)
+        while (Event.objects.filter(project_id=project_id).count() - already < accepted
+               and time.perf_counter() - start < ack_seconds + 300):
+            time.sleep(0.1)
+        stored = Event.objects.filter(project_id=project_id).count() - already
+        e2e_seconds = time.perf_counter() - start
+        cpu = cpu_seconds(server.pid) - cpu_before
+    finally:
+        server.terminate()
+        server.wait(30)
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
+
+    mode = (f"scale-out, {args.web_workers} web workers + 1 Celery worker" if scale_out
+            else "embedded")
+    print(f"errortrack ingest bench ({mode}; {os.cpu_count()} cores shared with the generator)")
+    print(f"  events sent        {len(statuses)} ({raw / 1024:.1f} KB JSON each, gzip), "
+          f"{args.fingerprints} fingerprints, concurrency {threads * args.processes}")
+    print(f"  accepted/rejected  {accepted} / {len(statuses) - accepted}"
+          f"  (statuses: {sorted(set(statuses))})")
+    print(f"  ack rate           {accepted / ack_seconds:8.0f} events/s")
+    print(f"  ack latency        p50 {pct(0.5):.1f} ms  p95 {pct(0.95):.1f} ms  "
+          f"p99 {pct(0.99):.1f} ms  (mean {statistics.mean(latencies) * 1000:.1f})")
+    print(f"  stored end-to-end  {stored} in {e2e_seconds:.1f}s = "
+          f"{stored / e2e_seconds:.0f} events/s"
+          f"  (inbox left: {InboxItem.objects.filter(project_id=project_id).count()})")
+    print(f"  server CPU         {cpu * 1000 / max(1, accepted):.2f} ms per event")
+    print(f"  server RSS         {idle_rss:.0f} MB idle, {peak_rss:.0f} MB after the load")
+    return 0 if accepted == len(statuses) and stored == accepted else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
