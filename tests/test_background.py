@@ -12,6 +12,9 @@ from health.heartbeat import SCHEDULER, last_seen, record_scheduler_heartbeat
 from health.models import Heartbeat
 
 
+# The runner closes stale connections after every job, as its own thread must, so these steps
+# need database access outside a test transaction.
+@pytest.mark.django_db(transaction=True)
 def test_it_runs_due_jobs_and_waits_for_the_others():
     ran = []
     runner = BackgroundRunner([PeriodicJob("fast", 1, lambda now: ran.append("fast")),
@@ -22,6 +25,7 @@ def test_it_runs_due_jobs_and_waits_for_the_others():
     assert ran == ["fast", "slow", "fast"]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_failing_job_does_not_stop_the_others():
     ran = []
 

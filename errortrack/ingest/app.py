@@ -12,6 +12,7 @@ import ipaddress
 import re
 import uuid
 import zlib
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -30,6 +31,7 @@ from errortrack.ingest.envelope import (
     parse_envelope,
 )
 from errortrack.ingest.inbox import Accepted, write_items
+from errortrack.ingest.quotas import Limited, rate_limits_header, take_event
 from errortrack.ingest.streams import BodyError, BodyReader
 
 INGEST_PATH = re.compile(r"^/api/(\d{1,18})/(envelope|store)/?$")
@@ -51,10 +53,27 @@ class IngestError(Exception):
         self.status, self.detail = status, detail
 
 
-async def respond(send: Any, status: int, body: dict) -> None:
+async def respond(send: Any, status: int, body: dict,
+                  headers: list[tuple[bytes, bytes]] = ()) -> None:
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), *CORS_HEADERS]})
+                "headers": [(b"content-type", b"application/json"), *CORS_HEADERS, *headers]})
     await send({"type": "http.response.body", "body": orjson.dumps(body)})
+
+
+@dataclass(slots=True)
+class Outcome:
+    event_id: str | None
+    limited: list[Limited]
+    all_limited: bool
+
+    def response(self) -> tuple[int, dict, list[tuple[bytes, bytes]]]:
+        if not self.limited:
+            return 200, ({"id": self.event_id} if self.event_id else {}), []
+        headers = [(b"x-sentry-rate-limits", rate_limits_header(self.limited).encode())]
+        if self.all_limited:
+            retry_after = str(max(entry.retry_after for entry in self.limited)).encode()
+            return 429, {"detail": "rate limited"}, [(b"retry-after", retry_after), *headers]
+        return 200, ({"id": self.event_id} if self.event_id else {}), headers
 
 
 class IngestApp:
@@ -80,30 +99,48 @@ async def handle(scope: dict, receive: Any, send: Any, project_id: int, endpoint
         await respond(send, 405, {"detail": "use POST"})
         return
     try:
-        event_id = await accept(scope, receive, project_id, endpoint)
+        outcome = await accept(scope, receive, project_id, endpoint)
     except (IngestError, AuthError, BodyError, EnvelopeError) as exc:
         await respond(send, exc.status, {"detail": exc.detail})
         return
-    await respond(send, 200, {"id": event_id} if event_id else {})
+    await respond(send, *outcome.response())
 
 
-async def accept(scope: dict, receive: Any, project_id: int, endpoint: str) -> str | None:
+async def accept(scope: dict, receive: Any, project_id: int, endpoint: str) -> Outcome:
     headers = {name.decode("latin-1").lower(): value.decode("latin-1")
                for name, value in scope["headers"]}
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     key_in_request = request_key(headers, query)
+    key_info = None
     if key_in_request:  # refuse before reading the body
-        await authorized_key(key_in_request, project_id)
+        key_info = await authorized_key(key_in_request, project_id)
     body = await read_body(receive, headers)
     envelope = parse_store(body) if endpoint == "store" else parse_envelope(
         body, settings.ERRORTRACK_MAX_ENVELOPE_ITEMS)
     key = resolve_key(key_in_request, envelope.headers.get("dsn"))
-    if key != key_in_request:
-        await authorized_key(key, project_id)
+    if key_info is None or key != key_in_request:
+        key_info = await authorized_key(key, project_id)
     kept = keep_items(envelope)
+    limited = []
     if kept:
-        await sync_to_async(write_items)(project_id, kept, client_ip(scope, headers))
-    return envelope.event_id
+        limited = await sync_to_async(admit_and_write)(key_info, kept,
+                                                       client_ip(scope, headers))
+    return Outcome(envelope.event_id, limited, bool(kept) and len(limited) == len(kept))
+
+
+def admit_and_write(key: keys.KeyInfo, items: list[Accepted],
+                    ip: str | None) -> list[Limited]:
+    """Drop what the rate limits refuse, store the rest; return what was dropped."""
+    admitted, limited = [], []
+    for item in items:
+        refusal = take_event(key)
+        if refusal is None:
+            admitted.append(item)
+        else:
+            limited.append(refusal)
+    if admitted:
+        write_items(key.project_id, admitted, ip)
+    return limited
 
 
 async def authorized_key(public_key: str, project_id: int) -> keys.KeyInfo:
