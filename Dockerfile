@@ -1,20 +1,22 @@
-# errortrack image: one image for every process of the scale-out topology (docker-compose.yml).
+# errortrack image: one image for every process of the scale-out topology (docker-compose.yml picks
+# the process with `command:`; errortrack/topology.py names them). The default is the web process.
 FROM python:3.11-slim
 
+# PYTHONPATH: every process imports the project from /app (where manage.py and templates/ are),
+# not a mix of /app and the site-packages copy `pip install .` also makes.
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONPATH=/app \
     ERRORTRACK_DATA_DIR=/data
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY errortrack ./errortrack
-COPY alerts ./alerts
-COPY health ./health
-COPY templates ./templates
-COPY manage.py ./
+# The whole context (.dockerignore keeps out .venv, node_modules, data, caches): manage.py and
+# templates/ live at the project root, outside the packages pyproject.toml lists.
+COPY . .
 RUN pip install --no-cache-dir . \
-    && useradd --system --uid 10001 --home /app errortrack \
+    && rm -rf build ./*.egg-info \
+    && useradd --system --uid 10001 --home-dir /app --no-create-home errortrack \
     && mkdir -p /data && chown errortrack /data
 
 USER errortrack

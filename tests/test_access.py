@@ -57,21 +57,29 @@ def test_a_member_reads_but_may_not_write(objects, bob, kind):
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_missing_object_is_404_for_its_owner_too(objects, alice, kind):
-    read, _, args, _ = objects[kind]
-    with pytest.raises(Http404):
-        read(alice, *args[:-1], "missing")
+    read, read_write, args, _ = objects[kind]
+    for helper in (read, read_write):
+        with pytest.raises(Http404):
+            helper(alice, *args[:-1], "missing")
 
 
 @pytest.mark.django_db
 def test_lists_never_include_other_organizations(alice, charlie):
     assert [o.slug for o in access.organizations_for_user(alice)] == ["alpha"]
     assert {p.organization.slug for p in access.projects_for_user(alice)} == {"alpha"}
+    assert [o.slug for o in access.organizations_for_user(charlie)] == ["beta"]
+    assert {p.organization.slug for p in access.projects_for_user(charlie)} == {"beta"}
+    alpha = access.get_organization_for_user(alice, "alpha")
+    assert list(access.projects_for_user(charlie, organization=alpha)) == []
     assert list(access.projects_for_user(AnonymousUser())) == []
+    assert list(access.organizations_for_user(AnonymousUser())) == []
 
 
 @pytest.mark.django_db
 def test_tokens_are_visible_only_to_their_owner(alice, charlie):
     token, _ = actions.create_api_token(alice, "mine", ["org:read"])
     assert access.get_api_token_for_user(alice, token.pk) == token
-    with pytest.raises(Http404):
-        access.get_api_token_for_user(charlie, token.pk)
+    for user, token_id in [(charlie, token.pk), (AnonymousUser(), token.pk),
+                           (alice, token.pk + 1000)]:
+        with pytest.raises(Http404):
+            access.get_api_token_for_user(user, token_id)

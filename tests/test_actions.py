@@ -45,6 +45,14 @@ def test_key_changes_are_validated(web_project):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("count, window", [(-1, 60), (10, 0), (10, 86401)])
+def test_a_new_key_with_a_bad_rate_limit_is_refused(web_project, count, window):
+    with pytest.raises(ValidationError):
+        actions.create_project_key(web_project, "bad", count, window)
+    assert web_project.keys.count() == 1
+
+
+@pytest.mark.django_db
 def test_the_default_key_rate_limit_setting_applies_to_new_keys(settings, web_project):
     settings.ERRORTRACK_DEFAULT_KEY_RATE_LIMIT = 500
     assert actions.create_project_key(web_project, "limited").rate_limit_count == 500

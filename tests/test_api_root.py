@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from errortrack import actions
+from errortrack.models import ApiToken
 
 
 @pytest.fixture
@@ -19,7 +20,20 @@ def bearer(plaintext: str) -> dict:
 
 @pytest.mark.django_db
 def test_anonymous_callers_get_auth_null(client):
-    assert client.get("/api/0/").json() == {"version": "0", "auth": None, "user": None}
+    response = client.get("/api/0/")
+    assert response.status_code == 200
+    assert response.json() == {"version": "0", "auth": None, "user": None}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", [
+    "Bearer", "Bearer not-a-token", "Bearer a b", "Bearer sntryu_" + "A" * 64,
+    "Bearer sntryu_" + "0" * 64,  # the right shape, but no such token
+])
+def test_a_malformed_or_unknown_bearer_is_401(client, header):
+    response = client.get("/api/0/", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert list(response.json()) == ["detail"]
 
 
 @pytest.mark.django_db
@@ -56,3 +70,8 @@ def test_last_use_is_recorded_at_most_once_a_minute(client, token):
     client.get("/api/0/", **bearer(token[1]))
     token[0].refresh_from_db()
     assert token[0].date_last_used == first
+    stale = first - timedelta(minutes=2)
+    ApiToken.objects.filter(pk=token[0].pk).update(date_last_used=stale)
+    client.get("/api/0/", **bearer(token[1]))
+    token[0].refresh_from_db()
+    assert token[0].date_last_used > first

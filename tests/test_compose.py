@@ -2,16 +2,18 @@
 parse the file and check it against errortrack/topology.py (what `manage.py serve` starts) and the
 README (what a person starts by hand)."""
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
 
 from errortrack.topology import PROCESSES
-from tests.conftest import ROOT
 
+ROOT = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 
 
@@ -20,19 +22,32 @@ def services() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
 
 
-def test_it_has_exactly_the_topology_services(services):
+def test_the_services_are_exactly_the_topology(services):
     assert set(services) == {"postgres", "redis", *APP_SERVICES}
 
 
 @pytest.mark.parametrize("name", sorted(PROCESSES))
-def test_each_process_runs_the_topology_command(services, name):
+def test_each_process_runs_its_topology_command(services, name):
     command = services[name]["command"]
     assert command[:len(PROCESSES[name])] == PROCESSES[name]
+
+
+def test_the_image_runs_the_web_process_by_default():
+    cmd = next(line for line in (ROOT / "Dockerfile").read_text().splitlines()
+               if line.startswith("CMD "))
+    assert json.loads(cmd.removeprefix("CMD "))[:len(PROCESSES["web"])] == PROCESSES["web"]
 
 
 def test_web_runs_several_workers(services):
     command = services["web"]["command"]
     assert int(command[command.index("--workers") + 1]) > 1
+
+
+def test_exactly_one_service_runs_beat(services):
+    beats = [name for name, service in services.items()
+             if service.get("command", [])[:len(PROCESSES["beat"])] == PROCESSES["beat"]]
+    assert beats == ["beat"]
+    assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
 
 
 def test_every_app_service_shares_one_scale_out_environment(services):
@@ -41,20 +56,20 @@ def test_every_app_service_shares_one_scale_out_environment(services):
     env = environments[0]
     assert env["DATABASE_URL"].startswith("postgres://")
     assert env["REDIS_URL"].startswith("redis://")
-    assert env["SECRET_KEY"]
+    assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # compose refuses to start without one
 
 
 def test_migrate_runs_once_before_the_others(services):
     assert services["migrate"]["command"][:3] == ["python", "manage.py", "migrate"]
     assert services["migrate"]["restart"] == "no"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("web", "worker", "beat"):
+    for name in PROCESSES:
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["redis"]["condition"] == "service_healthy"
 
 
-def test_the_databases_have_healthchecks(services):
+def test_postgres_redis_and_web_have_healthchecks(services):
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
     assert "ping" in services["redis"]["healthcheck"]["test"]
     assert "/health/ready" in " ".join(services["web"]["healthcheck"]["test"])

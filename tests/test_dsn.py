@@ -14,6 +14,10 @@ KEY = "0123456789abcdef0123456789abcdef"
      "http://127.0.0.1:8000/api/42/envelope/"),
     ("https://errors.example.com", "errors.example.com", 443, "https",
      "https://errors.example.com/api/42/envelope/"),
+    ("http://errors.example.com", "errors.example.com", 80, "http",
+     "http://errors.example.com/api/42/envelope/"),
+    ("https://errors.example.com:8443", "errors.example.com", 8443, "https",
+     "https://errors.example.com:8443/api/42/envelope/"),
     ("https://example.com/sentry/", "example.com", 443, "https",
      "https://example.com/sentry/api/42/envelope/"),
 ])
@@ -27,8 +31,10 @@ def test_the_sdk_parses_it_and_posts_where_we_listen(base_url, host, port, schem
 
 def test_an_ipv6_literal_keeps_its_brackets():
     # sentry-python drops these brackets when it builds its post URL, so the README tells
-    # people to use a host name in BASE_URL; our DSN itself stays a valid URL.
+    # people to use a host name in BASE_URL; our DSN itself stays a valid URL the SDK parses.
     assert build_dsn("http://[::1]:9000", KEY, 7) == f"http://{KEY}@[::1]:9000/7"
+    dsn = Dsn(build_dsn("http://[::1]:9000", KEY, 7))
+    assert (dsn.public_key, dsn.project_id, dsn.host, dsn.port) == (KEY, "7", "::1", 9000)
 
 
 def test_it_leaves_out_the_deprecated_secret():
