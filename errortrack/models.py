@@ -177,3 +177,99 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.event_id
+
+
+class TransactionSummary(models.Model):
+    """A performance transaction, compacted: what a future performance view needs."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    event_id = models.CharField(max_length=32)
+    name = models.CharField(max_length=200, blank=True, default="")
+    op = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=32, blank=True, default="")
+    duration_ms = models.FloatField(null=True)
+    release = models.CharField(max_length=200, blank=True, default="")
+    environment = models.CharField(max_length=64, blank=True, default="")
+    timestamp = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "event_id"],
+                                               name="transaction_unique_id_per_project")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.duration_ms} ms"
+
+
+class SessionCounts(models.Model):
+    """Release health: sessions per project, release, environment and minute, by outcome."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    release = models.CharField(max_length=200)
+    environment = models.CharField(max_length=64, blank=True, default="")
+    minute = models.DateTimeField()
+    started = models.PositiveIntegerField(default=0)
+    exited = models.PositiveIntegerField(default=0)
+    errored = models.PositiveIntegerField(default=0)
+    crashed = models.PositiveIntegerField(default=0)
+    abnormal = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["project", "release", "environment", "minute"],
+            name="session_counts_unique_bucket")]
+
+    def __str__(self) -> str:
+        return f"{self.release} {self.minute:%Y-%m-%d %H:%M}"
+
+
+class DiscardCounts(models.Model):
+    """Client reports: events the SDKs dropped, per project, day, reason and category."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    reason = models.CharField(max_length=64)
+    category = models.CharField(max_length=64)
+    quantity = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "day", "reason", "category"],
+                                               name="discard_counts_unique_bucket")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.reason}/{self.category}: {self.quantity}"
+
+
+class EventAttachment(models.Model):
+    """A file sent with an event (or alone, naming the event's id)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    event_id = models.CharField(max_length=32)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True, default="")
+    attachment_type = models.CharField(max_length=64, default="event.attachment")
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+    received_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "event_id"], name="attachment_by_event")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class UserReport(models.Model):
+    """Legacy user feedback (`user_report` items) about an event."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    event_id = models.CharField(max_length=32)
+    name = models.CharField(max_length=128, blank=True, default="")
+    email = models.CharField(max_length=128, blank=True, default="")
+    comments = models.TextField(blank=True, default="")
+    received_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "event_id"], name="user_report_by_event")]
+
+    def __str__(self) -> str:
+        return f"{self.email or self.name}: {self.comments[:40]}"

@@ -29,6 +29,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVER_START_TIMEOUT_SECONDS = 30
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Django deletes an old SQLite test database but not its -wal/-shm files; a run that ended
+    with a connection open leaves them, and they poison the next run ("disk I/O error")."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        for suffix in ("", "-wal", "-shm"):
+            Path(db["TEST"]["NAME"] + suffix).unlink(missing_ok=True)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     scaleout = bool(os.environ.get("REDIS_URL"))
     skip_scaleout = pytest.mark.skip(reason="scale-out pass only (set DATABASE_URL and REDIS_URL)")

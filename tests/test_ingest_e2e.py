@@ -32,7 +32,8 @@ def send_with_sdk(dsn: str, action, **options) -> None:
     sentry_sdk.init(dsn=dsn, default_integrations=False, auto_enabling_integrations=False,
                     **options)
     try:
-        action()
+        with sentry_sdk.isolation_scope():  # no scope state (sessions, spans) from earlier sends
+            action()
         sentry_sdk.flush(timeout=10)
     finally:
         sentry_sdk.get_client().close()

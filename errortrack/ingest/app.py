@@ -35,7 +35,11 @@ from errortrack.ingest.quotas import Limited, rate_limits_header, take_event
 from errortrack.ingest.streams import BodyError, BodyReader
 
 INGEST_PATH = re.compile(r"^/api/(\d{1,18})/(envelope|store)/?$")
-KEPT_TYPES = {"event"}  # more consumers arrive with their features; other types are skipped
+EVENT_TYPES = {"event", "transaction", "feedback"}  # items that are an event with an id
+# Largest payload kept per item type (Relay's limits); unknown types are skipped, never refused.
+ITEM_LIMITS = {"event": "EVENT", "transaction": "EVENT", "feedback": "EVENT",
+               "attachment": "ATTACHMENT", "user_report": 64 * 1024, "check_in": 100 * 1024,
+               "client_report": 4 * 1024, "session": 64 * 1024, "sessions": 1024 * 1024}
 CORS_HEADERS = [
     (b"access-control-allow-origin", b"*"),
     (b"access-control-allow-methods", b"POST, OPTIONS"),
@@ -133,7 +137,7 @@ def admit_and_write(key: keys.KeyInfo, items: list[Accepted],
     """Drop what the rate limits refuse, store the rest; return what was dropped."""
     admitted, limited = [], []
     for item in items:
-        refusal = take_event(key)
+        refusal = take_event(key) if item.item_type == "event" else None
         if refusal is None:
             admitted.append(item)
         else:
@@ -194,17 +198,31 @@ def parse_store(body: bytes) -> Envelope:
     return Envelope({"event_id": event_id}, [Item({"type": "event"}, stripped)])
 
 
+def item_limit(item_type: str) -> int:
+    limit = ITEM_LIMITS[item_type]
+    if limit == "EVENT":
+        return settings.ERRORTRACK_MAX_EVENT_BYTES
+    if limit == "ATTACHMENT":
+        return settings.ERRORTRACK_MAX_ATTACHMENT_BYTES
+    return limit
+
+
 def keep_items(envelope: Envelope) -> list[Accepted]:
+    """The items that have a consumer. An oversized event fails the request (413, which SDKs
+    record); an oversized item of another kind is dropped alone."""
     kept = []
     for item in envelope.items:
-        if item.type not in KEPT_TYPES:
+        if item.type not in ITEM_LIMITS:
             continue
-        if len(item.payload) > settings.ERRORTRACK_MAX_EVENT_BYTES:
-            raise IngestError(413, f"{item.type} item larger than "
-                                   f"{settings.ERRORTRACK_MAX_EVENT_BYTES} bytes")
-        if envelope.event_id is None:
+        if len(item.payload) > item_limit(item.type):
+            if item.type in EVENT_TYPES:
+                raise IngestError(413, f"{item.type} item larger than "
+                                       f"{item_limit(item.type)} bytes")
+            continue
+        if item.type in EVENT_TYPES and envelope.event_id is None:
             envelope.headers["event_id"] = event_id_of(item)
-        kept.append(Accepted(item.type, envelope.event_id,
+        event_id = envelope.event_id or (event_id_of(item) if item.type == "user_report" else "")
+        kept.append(Accepted(item.type, event_id,
                              {"envelope": envelope.headers, "item": item.headers},
                              item.payload))
     return kept

@@ -11,30 +11,13 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 
-from errortrack.compat.json import JSONError, loads_lenient
-from errortrack.models import Event, InboxItem
+from errortrack.ingest.consumers import CONSUMERS
+from errortrack.models import InboxItem
 
 log = logging.getLogger(__name__)
-
-
-def store_event(item: InboxItem, now: datetime) -> None:
-    """Minimal store until the digest issue: the payload as JSON, once per (project, event_id)."""
-    data = loads_lenient(bytes(item.payload))
-    if not isinstance(data, dict):
-        raise JSONError("event payload is not a JSON object")
-    data["event_id"] = item.event_id
-    try:
-        with transaction.atomic():
-            Event.objects.create(project_id=item.project_id, event_id=item.event_id, data=data,
-                                 received_at=item.received_at or now)
-    except IntegrityError:
-        pass  # already stored by an earlier attempt: idempotent
-
-
-CONSUMERS = {"event": store_event}
 
 
 def _claim(batch_size: int) -> list[InboxItem]:
