@@ -45,12 +45,23 @@ def _create_once(model: type, **fields: object) -> None:
         pass  # stored by an earlier attempt
 
 
-def store_event(item: InboxItem, now: datetime) -> None:
+def event_row(item: InboxItem, now: datetime) -> Event:
     """Minimal store until the digest issue: the payload as JSON, once per (project, event_id)."""
     data = _json_object(item)
     data["event_id"] = item.event_id
-    _create_once(Event, project_id=item.project_id, event_id=item.event_id, data=data,
+    return Event(project_id=item.project_id, event_id=item.event_id, data=data,
                  received_at=item.received_at or now)
+
+
+def store_event(item: InboxItem, now: datetime) -> None:
+    row = event_row(item, now)
+    _create_once(Event, project_id=row.project_id, event_id=row.event_id, data=row.data,
+                 received_at=row.received_at)
+
+
+def store_events(items: list[InboxItem], now: datetime) -> None:
+    """Many events in one multi-row INSERT; conflicts are events stored by an earlier attempt."""
+    Event.objects.bulk_create([event_row(item, now) for item in items], ignore_conflicts=True)
 
 
 def store_transaction(item: InboxItem, now: datetime) -> None:
@@ -155,6 +166,9 @@ def store_user_report(item: InboxItem, now: datetime) -> None:
                               email=_text(data.get("email"), 128),
                               comments=_text(data.get("comments"), 4096))
 
+
+# Types that can be stored many at a time (the consumer's fast path).
+BATCH_CONSUMERS = {"event": store_events, "feedback": store_events}
 
 CONSUMERS = {
     "event": store_event,
