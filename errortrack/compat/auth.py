@@ -10,16 +10,15 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from errortrack.ingest.errors import RequestRejected
+
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
-class AuthError(ValueError):
-    """Authentication failed; `status` is the HTTP status to answer with."""
+class AuthError(RequestRejected):
+    """Authentication failed."""
 
-    def __init__(self, detail: str, status: int = 401) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.status = status
+    status = 401
 
 
 def parse_sentry_auth(value: str) -> dict[str, str]:

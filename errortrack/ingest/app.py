@@ -30,9 +30,10 @@ from errortrack.ingest.envelope import (
     normalize_event_id,
     parse_envelope,
 )
+from errortrack.ingest.errors import PayloadTooLarge, RequestRejected
 from errortrack.ingest.inbox import Accepted, write_items
 from errortrack.ingest.quotas import Limited, rate_limits_header, take_event
-from errortrack.ingest.streams import BodyError, BodyReader
+from errortrack.ingest.streams import BodyReader
 
 INGEST_PATH = re.compile(r"^/api/(\d{1,18})/(envelope|store)/?$")
 EVENT_TYPES = {"event", "transaction", "feedback"}  # items that are an event with an id
@@ -49,12 +50,6 @@ CORS_HEADERS = [
     (b"access-control-expose-headers", b"x-sentry-error, x-sentry-rate-limits, retry-after"),
     (b"access-control-max-age", b"3600"),
 ]
-
-
-class IngestError(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.detail = status, detail
 
 
 async def respond(send: Any, status: int, body: dict,
@@ -104,7 +99,7 @@ async def handle(scope: dict, receive: Any, send: Any, project_id: int, endpoint
         return
     try:
         outcome = await accept(scope, receive, project_id, endpoint)
-    except (IngestError, AuthError, BodyError, EnvelopeError) as exc:
+    except RequestRejected as exc:
         await respond(send, exc.status, {"detail": exc.detail})
         return
     await respond(send, *outcome.response())
@@ -164,13 +159,13 @@ async def authorized_key(public_key: str, project_id: int) -> keys.KeyInfo:
 async def read_body(receive: Any, headers: dict[str, str]) -> bytes:
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > settings.ERRORTRACK_MAX_BODY_BYTES:
-        raise IngestError(413, f"body larger than {settings.ERRORTRACK_MAX_BODY_BYTES} bytes")
+        raise PayloadTooLarge(f"body larger than {settings.ERRORTRACK_MAX_BODY_BYTES} bytes")
     reader = BodyReader(headers.get("content-encoding", ""), settings.ERRORTRACK_MAX_BODY_BYTES,
                         settings.ERRORTRACK_MAX_DECODED_BYTES)
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise IngestError(400, "client disconnected before the body ended")
+            raise RequestRejected("client disconnected before the body ended")
         reader.feed(message.get("body", b""))
         if not message.get("more_body", False):
             return reader.finish()
@@ -185,15 +180,15 @@ def parse_store(body: bytes) -> Envelope:
             # max_length bounds the expansion: a zlib bomb stops one byte past the limit.
             stripped = zlib.decompressobj().decompress(base64.b64decode(stripped), limit + 1)
         except (binascii.Error, zlib.error, ValueError):
-            raise IngestError(400, "store body is neither JSON nor base64 of zlib JSON") from None
+            raise RequestRejected("store body is neither JSON nor base64 of zlib JSON") from None
     if len(stripped) > limit:
-        raise IngestError(413, f"event larger than {limit} bytes")
+        raise PayloadTooLarge(f"event larger than {limit} bytes")
     try:
         data = loads_lenient(stripped)
     except JSONError as exc:
-        raise IngestError(400, f"store body: {exc}") from None
+        raise RequestRejected(f"store body: {exc}") from None
     if not isinstance(data, dict):
-        raise IngestError(400, "store body must be a JSON object")
+        raise RequestRejected("store body must be a JSON object")
     event_id = normalize_event_id(data.get("event_id")) or uuid.uuid4().hex
     return Envelope({"event_id": event_id}, [Item({"type": "event"}, stripped)])
 
@@ -216,7 +211,7 @@ def keep_items(envelope: Envelope) -> list[Accepted]:
             continue
         if len(item.payload) > item_limit(item.type):
             if item.type in EVENT_TYPES:
-                raise IngestError(413, f"{item.type} item larger than "
+                raise PayloadTooLarge(f"{item.type} item larger than "
                                        f"{item_limit(item.type)} bytes")
             continue
         if item.type in EVENT_TYPES and envelope.event_id is None:

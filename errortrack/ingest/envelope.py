@@ -12,23 +12,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from errortrack.compat.json import JSONError, loads_lenient
+from errortrack.ingest.errors import PayloadTooLarge, RequestRejected
 
 _EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
 _WHITESPACE = b" \t\r\n"
 
 
-class EnvelopeError(ValueError):
-    """The envelope is malformed; `status` is the HTTP status to answer with."""
-
-    status = 400
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+class EnvelopeError(RequestRejected):
+    """The envelope is malformed."""
 
 
-class EnvelopeTooLarge(EnvelopeError):
-    status = 413
+class EnvelopeTooLarge(EnvelopeError, PayloadTooLarge):
+    pass
 
 
 @dataclass(slots=True)

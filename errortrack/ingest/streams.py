@@ -12,6 +12,8 @@ from collections.abc import Iterator
 import brotli
 import zstandard
 
+from errortrack.ingest.errors import PayloadTooLarge, RequestRejected
+
 STEP_BYTES = 256 * 1024  # the most any decoder produces per call
 # zstandard cannot bound one call's output, so it gets small input slices instead: one slice
 # expands to well under 1 MiB (384 KiB measured on a run of zeros; no SDK sends zstd by default).
@@ -19,18 +21,12 @@ ZSTD_INPUT_SLICE_BYTES = 64
 IGNORED_ENCODINGS = {"", "identity", "utf-8"}  # sentry-ruby 5 sends "", old Android "UTF-8"
 
 
-class BodyError(ValueError):
-    """The body cannot be read; `status` is the HTTP status to answer with."""
-
-    status = 400
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+class BodyError(RequestRejected):
+    """The body cannot be read."""
 
 
-class BodyTooLarge(BodyError):
-    status = 413
+class BodyTooLarge(BodyError, PayloadTooLarge):
+    pass
 
 
 class UnsupportedEncoding(BodyError):
