@@ -20,26 +20,9 @@ import threading
 import time
 from pathlib import Path
 
-import psutil
+from common import cpu_seconds, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def server_cpu_seconds(pid: int) -> float:
-    proc = psutil.Process(pid)
-    total = 0.0
-    for p in [proc, *proc.children(recursive=True)]:
-        times = p.cpu_times()
-        total += times.user + times.system
-    return total
 
 
 def drive(port: int, path: str, headers: dict, count: int, connections: int) -> list[float]:
@@ -110,10 +93,10 @@ def main() -> None:
             ("GET /api/0/ (bearer token)", "/api/0/", {"Authorization": f"Bearer {token}"}),
         ]:
             drive(port, path, headers, 100, 1)  # warm up
-            cpu_before, wall_before = server_cpu_seconds(server.pid), time.perf_counter()
+            cpu_before, wall_before = cpu_seconds(server.pid), time.perf_counter()
             latencies = drive(port, path, headers, args.requests, args.connections)
             wall = time.perf_counter() - wall_before
-            cpu = server_cpu_seconds(server.pid) - cpu_before
+            cpu = cpu_seconds(server.pid) - cpu_before
             latencies.sort()
             print(f"  {label:32s} {len(latencies) / wall:8.0f} req/s   "
                   f"p50 {statistics.median(latencies) * 1000:6.2f} ms   "

@@ -25,7 +25,7 @@ import time
 import uuid
 from pathlib import Path
 
-import psutil
+from common import cpu_seconds, free_port, rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -117,19 +117,6 @@ def sender(port: int, path: str, key: str, bodies: list[bytes], threads: int,
     results.put((latencies, statuses))
 
 
-def server_family(pid: int) -> list[psutil.Process]:
-    proc = psutil.Process(pid)
-    return [proc, *proc.children(recursive=True)]
-
-
-def cpu_seconds(pid: int) -> float:
-    return sum(p.cpu_times().user + p.cpu_times().system for p in server_family(pid))
-
-
-def rss_mb(pid: int) -> float:
-    return sum(p.memory_info().rss for p in server_family(pid)) / 1e6
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=5000)
@@ -160,7 +147,7 @@ def main() -> int:
     print(f"building {args.events} envelopes ...", flush=True)
     bodies = envelope_bodies(args.events, args.fingerprints)
     raw = sum(len(gzip.decompress(b)) for b in bodies[:20]) / 20
-    port = __import__("socket").create_server(("127.0.0.1", 0)).getsockname()[1]
+    port = free_port()
     argv = [sys.executable, "manage.py", "serve", "--port", str(port)]
     if scale_out:
         argv += ["--workers", str(args.web_workers)]
