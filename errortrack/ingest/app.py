@@ -23,6 +23,7 @@ from django.conf import settings
 from errortrack.compat.auth import AuthError, request_key, resolve_key
 from errortrack.compat.json import JSONError, loads_lenient
 from errortrack.ingest import keys
+from errortrack.ingest.batcher import batcher
 from errortrack.ingest.envelope import (
     Envelope,
     EnvelopeError,
@@ -31,8 +32,8 @@ from errortrack.ingest.envelope import (
     parse_envelope,
 )
 from errortrack.ingest.errors import PayloadTooLarge, RequestRejected
-from errortrack.ingest.inbox import Accepted, write_items
-from errortrack.ingest.quotas import Limited, rate_limits_header, take_event
+from errortrack.ingest.inbox import Accepted
+from errortrack.ingest.quotas import Limited, rate_limits_header
 from errortrack.ingest.streams import BodyReader
 
 INGEST_PATH = re.compile(r"^/api/(\d{1,18})/(envelope|store)/?$")
@@ -122,24 +123,8 @@ async def accept(scope: dict, receive: Any, project_id: int, endpoint: str) -> O
     kept = keep_items(envelope)
     limited = []
     if kept:
-        limited = await sync_to_async(admit_and_write)(key_info, kept,
-                                                       client_ip(scope, headers))
+        limited = await batcher.write(key_info, kept, client_ip(scope, headers))
     return Outcome(envelope.event_id, limited, bool(kept) and len(limited) == len(kept))
-
-
-def admit_and_write(key: keys.KeyInfo, items: list[Accepted],
-                    ip: str | None) -> list[Limited]:
-    """Drop what the rate limits refuse, store the rest; return what was dropped."""
-    admitted, limited = [], []
-    for item in items:
-        refusal = take_event(key) if item.item_type == "event" else None
-        if refusal is None:
-            admitted.append(item)
-        else:
-            limited.append(refusal)
-    if admitted:
-        write_items(key.project_id, admitted, ip)
-    return limited
 
 
 async def authorized_key(public_key: str, project_id: int) -> keys.KeyInfo:

@@ -1,4 +1,4 @@
-"""Write accepted items durably, then ring the doorbell: the SDK's 200 comes after this."""
+"""The inbox: items stored durably before the SDK gets its 200, and the doorbell for consumers."""
 
 import logging
 import threading
@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 
 from errortrack.models import InboxItem
 
@@ -22,15 +21,13 @@ class Accepted:
     payload: bytes
 
 
-def write_items(project_id: int, items: Sequence[Accepted], client_ip: str | None) -> None:
-    """Store the items in one transaction and wake a consumer once it has committed."""
-    with transaction.atomic():
-        InboxItem.objects.bulk_create([
-            InboxItem(project_id=project_id, item_type=item.item_type, event_id=item.event_id,
-                      headers=item.headers, payload=item.payload, client_ip=client_ip)
-            for item in items
-        ])
-    ring_doorbell()
+def insert_items(project_id: int, items: Sequence[Accepted], client_ip: str | None) -> None:
+    """Add the items to the caller's transaction (errortrack.ingest.batcher commits them)."""
+    InboxItem.objects.bulk_create([
+        InboxItem(project_id=project_id, item_type=item.item_type, event_id=item.event_id,
+                  headers=item.headers, payload=item.payload, client_ip=client_ip)
+        for item in items
+    ])
 
 
 _ring_lock = threading.Lock()
