@@ -158,14 +158,19 @@ def start_server(tmp_dir: Path, database_url: str, *, all_processes: bool = Fals
                        f"{server.log()}")
 
 
-def stop_server(server: RunningServer) -> None:
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
+def stop_process(process: subprocess.Popen, grace_seconds: float = 20) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within the grace period."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
         try:
-            server.process.wait(15)
+            process.wait(grace_seconds)
         except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
+            process.kill()
+            process.wait()
+
+
+def stop_server(server: RunningServer) -> None:
+    stop_process(server.process, grace_seconds=15)
 
 
 @pytest.fixture(scope="session")
@@ -192,9 +197,4 @@ def inbox_consumer(errortrack_server, tmp_path_factory) -> Iterator[None]:
         worker = subprocess.Popen([sys.executable, "manage.py", "serve", "--only", "worker"],
                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     yield
-    worker.send_signal(signal.SIGTERM)
-    try:
-        worker.wait(20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+    stop_process(worker)

@@ -67,13 +67,14 @@ class Outcome:
     all_limited: bool
 
     def response(self) -> tuple[int, dict, list[tuple[bytes, bytes]]]:
+        body = {"id": self.event_id} if self.event_id else {}
         if not self.limited:
-            return 200, ({"id": self.event_id} if self.event_id else {}), []
+            return 200, body, []
         headers = [(b"x-sentry-rate-limits", rate_limits_header(self.limited).encode())]
         if self.all_limited:
             retry_after = str(max(entry.retry_after for entry in self.limited)).encode()
             return 429, {"detail": "rate limited"}, [(b"retry-after", retry_after), *headers]
-        return 200, ({"id": self.event_id} if self.event_id else {}), headers
+        return 200, body, headers
 
 
 class IngestApp:
@@ -194,10 +195,10 @@ def keep_items(envelope: Envelope) -> list[Accepted]:
     for item in envelope.items:
         if item.type not in ITEM_LIMITS:
             continue
-        if len(item.payload) > item_limit(item.type):
+        limit = item_limit(item.type)
+        if len(item.payload) > limit:
             if item.type in EVENT_TYPES:
-                raise PayloadTooLarge(f"{item.type} item larger than "
-                                       f"{item_limit(item.type)} bytes")
+                raise PayloadTooLarge(f"{item.type} item larger than {limit} bytes")
             continue
         if item.type in EVENT_TYPES and envelope.event_id is None:
             envelope.headers["event_id"] = event_id_of(item)

@@ -58,9 +58,10 @@ def _send_ring() -> None:
     global _ring_scheduled
     with _ring_lock:
         _ring_scheduled = False
-    from errortrack.tasks import consume_inbox_task
+    from errortrack.jobs import CONSUME_JOB
+    from errortrack.tasks import run_periodic_job
 
     try:
-        consume_inbox_task.delay()
+        run_periodic_job.delay(CONSUME_JOB)  # carries only a name: the inbox is the truth
     except Exception:  # broker down: beat's periodic consume picks the items up later
         logging.getLogger(__name__).warning("could not ring the doorbell", exc_info=True)

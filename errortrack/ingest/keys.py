@@ -32,20 +32,15 @@ def load_key(public_key: str) -> KeyInfo | None:
     return KeyInfo(public_key, *row) if row else None
 
 
-def cached_key(public_key: str, now: float | None = None) -> tuple[bool, KeyInfo | None]:
+def cached_key(public_key: str) -> tuple[bool, KeyInfo | None]:
     """(hit, info) from the cache; a miss must be filled with remember()."""
     entry = _cache.get(public_key)
-    if entry is not None and entry[0] > (time.monotonic() if now is None else now):
+    if entry is not None and entry[0] > time.monotonic():
         return True, entry[1]
     return False, None
 
 
-def remember(public_key: str, info: KeyInfo | None, now: float | None = None) -> None:
+def remember(public_key: str, info: KeyInfo | None) -> None:
     if len(_cache) > 100_000:  # unknown keys are cached too; don't let junk grow without bound
         _cache.clear()
-    _cache[public_key] = ((time.monotonic() if now is None else now)
-                          + settings.ERRORTRACK_KEY_CACHE_SECONDS, info)
-
-
-def forget_all() -> None:
-    _cache.clear()
+    _cache[public_key] = (time.monotonic() + settings.ERRORTRACK_KEY_CACHE_SECONDS, info)
