@@ -1,8 +1,13 @@
 """Helpers the benchmarks share: a free port and what the server's processes use."""
 
 import socket
+import threading
+from collections import Counter
 
 import psutil
+
+# Local services whose CPU counts as the server's too (they share the machine's cores).
+SERVICE_NAMES = {"postgres": "postgres", "redis-server": "redis"}
 
 
 def free_port() -> int:
@@ -23,3 +28,70 @@ def cpu_seconds(pid: int) -> float:
 
 def rss_mb(pid: int) -> float:
     return sum(p.memory_info().rss for p in server_family(pid)) / 1e6
+
+
+def _role(proc: psutil.Process, server_pid: int, generator_pid: int) -> str | None:
+    """web, worker, beat or serve for the server's processes; postgres/redis for services;
+    generator for the load generator's own processes."""
+    name = proc.name()
+    if name in SERVICE_NAMES:
+        return SERVICE_NAMES[name]
+    family = [proc, *proc.parents()]
+    if all(p.pid != server_pid for p in family):
+        return "generator" if any(p.pid == generator_pid for p in family) else None
+    for member in family:  # the nearest ancestor that says what it is
+        cmdline = " ".join(member.cmdline())
+        for role in ("uvicorn", "worker", "beat"):
+            if role in cmdline:
+                return "web" if role == "uvicorn" else role
+        if member.pid == server_pid:
+            return "web" if "uvicorn" in cmdline else "serve"
+    return "serve"
+
+
+class CpuByRole:
+    """CPU seconds used between start() and stop(), per role, sampled so that processes that
+    come and go in between are counted too."""
+
+    def __init__(self, server_pid: int, generator_pid: int, interval: float = 0.25) -> None:
+        self.server_pid, self.generator_pid, self.interval = server_pid, generator_pid, interval
+        self._started = False
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._roles: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        for proc in psutil.process_iter():
+            try:
+                if proc.pid not in self._roles:
+                    role = _role(proc, self.server_pid, self.generator_pid)
+                    if role is None:
+                        continue
+                    self._roles[proc.pid] = role
+                times = proc.cpu_times()
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+            used = times.user + times.system
+            # A process born after start() is counted from zero.
+            self._first.setdefault(proc.pid, used if not self._started else 0.0)
+            self._last[proc.pid] = used
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def start(self) -> None:
+        self._sample()
+        self._started = True
+        self._thread.start()
+
+    def stop(self) -> Counter:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        totals: Counter = Counter()
+        for pid, last in self._last.items():
+            totals[self._roles[pid]] += last - self._first[pid]
+        return totals

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Now
 
 from errortrack.compat.dsn import build_dsn
+from errortrack.fields import FastJSONField, PayloadField
 
 
 def _hex32() -> str:
@@ -148,8 +149,8 @@ class InboxItem(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     item_type = models.CharField(max_length=32)
     event_id = models.CharField(max_length=32, blank=True, default="")
-    headers = models.JSONField(default=dict)  # the item's headers and the envelope's
-    payload = models.BinaryField()
+    headers = FastJSONField(default=dict)  # the item's headers and the envelope's
+    payload = PayloadField()
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     received_at = models.DateTimeField(db_default=Now())
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -168,7 +169,7 @@ class Event(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
     event_id = models.CharField(max_length=32)
-    data = models.JSONField()
+    data = FastJSONField()
     received_at = models.DateTimeField()
 
     class Meta:

@@ -75,6 +75,9 @@ elif IS_POSTGRES:
         "timeout": env.float("ERRORTRACK_DB_POOL_TIMEOUT_SECONDS", 10.0),
     }
     _db["OPTIONS"].setdefault("connect_timeout", 5)
+    # Parameters travel separately from the SQL (extended protocol). Client-side binding quoted
+    # every 17 KB payload into the query text, which cost the consumer most of its CPU (py-spy).
+    _db["OPTIONS"].setdefault("server_side_binding", True)
 
 if not EMBEDDED and not IS_POSTGRES:
     raise ImproperlyConfigured(
@@ -175,6 +178,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
+# Processes per Celery worker. One consumer drains a batch of inbox items per query; on a small
+# machine a second one mostly takes CPU from the web processes (measured in bench/ingest_load.py).
+CELERY_WORKER_CONCURRENCY = env.int("ERRORTRACK_WORKER_CONCURRENCY", 1)
 
 # --- Email ----------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -8,7 +8,7 @@ import requests
 
 from errortrack import actions
 from errortrack.ingest.keys import KeyInfo
-from errortrack.ingest.quotas import Limited, rate_limits_header, take_event
+from errortrack.ingest.quotas import Limited, grant, rate_limits_header
 from errortrack.models import Event, InboxItem
 from tests.test_ingest_e2e import wait_for_events
 
@@ -39,20 +39,52 @@ def key_info(count: int = 0, project_id: int | None = None) -> KeyInfo:
                    count, 60)
 
 
+def take_one(key: KeyInfo) -> Limited | None:
+    return grant([(key, 1)])[0][1]
+
+
 def test_the_project_limit_applies_across_its_keys(settings):
     settings.ERRORTRACK_PROJECT_RATE_LIMIT = 3
     project_id = secrets.randbelow(10**12)
     first, second = key_info(project_id=project_id), key_info(project_id=project_id)
-    results = [take_event(first), take_event(second), take_event(first), take_event(second)]
+    results = [take_one(first), take_one(second), take_one(first), take_one(second)]
     assert results[:3] == [None, None, None]
     assert results[3].scope == "project" and results[3].categories == "error"
-    assert take_event(key_info()) is None  # another project
+    assert take_one(key_info()) is None  # another project
 
 
 def test_no_limits_means_nothing_is_dropped(settings):
     settings.ERRORTRACK_PROJECT_RATE_LIMIT = 0
     info = key_info()
-    assert all(take_event(info) is None for _ in range(50))
+    assert grant([(info, 50)] * 3) == [(50, None)] * 3
+
+
+def test_one_grant_serves_requests_in_order_until_the_limit(settings):
+    settings.ERRORTRACK_PROJECT_RATE_LIMIT = 0
+    info = key_info(count=5)
+    (first, none), (second, refusal), (third, again) = grant([(info, 3), (info, 3), (info, 1)])
+    assert (first, none) == (3, None)
+    assert second == 2 and refusal.scope == "key" and 1 <= refusal.retry_after <= 60
+    assert third == 0 and again.scope == "key"
+    assert grant([(info, 1)])[0][0] == 0  # the window stays spent
+
+
+def test_the_tighter_of_key_and_project_limits_decides(settings):
+    settings.ERRORTRACK_PROJECT_RATE_LIMIT = 4
+    project_id = secrets.randbelow(10**12)
+    loose, tight = key_info(count=100, project_id=project_id), key_info(count=1,
+                                                                        project_id=project_id)
+    (tight_allowed, tight_refusal), (loose_allowed, loose_refusal) = grant([(tight, 2),
+                                                                            (loose, 5)])
+    assert (tight_allowed, tight_refusal.scope) == (1, "key")
+    assert (loose_allowed, loose_refusal.scope) == (3, "project")
+
+
+def test_requests_without_error_events_touch_no_counter(settings):
+    settings.ERRORTRACK_PROJECT_RATE_LIMIT = 1
+    info = key_info(count=1)
+    assert grant([(info, 0), (info, 0)]) == [(0, None), (0, None)]
+    assert grant([(info, 1)]) == [(1, None)]
 
 
 @pytest.mark.parametrize("entries, header", [

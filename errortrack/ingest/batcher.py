@@ -16,9 +16,10 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections, transaction
 
 from errortrack.ingest.errors import RequestRejected
-from errortrack.ingest.inbox import Accepted, insert_items, ring_doorbell
+from errortrack.ingest.inbox import Accepted, inbox_row, ring_doorbell
 from errortrack.ingest.keys import KeyInfo
-from errortrack.ingest.quotas import Limited, take_event
+from errortrack.ingest.quotas import Limited, grant
+from errortrack.models import InboxItem
 
 log = logging.getLogger(__name__)
 
@@ -32,24 +33,27 @@ class Pending:
     limited: list[Limited] = field(default_factory=list)
 
 
-def admit(pending: Pending) -> list[Accepted]:
-    """Drop what the rate limits refuse (recorded on `pending`); return what may be stored."""
-    admitted = []
-    for item in pending.items:
-        refusal = take_event(pending.key) if item.item_type == "event" else None
-        if refusal is None:
-            admitted.append(item)
-        else:
+def admit(batch: list[Pending]) -> list[InboxItem]:
+    """The inbox rows of everything the rate limits let through; refusals go on each Pending."""
+    demands = [(p.key, sum(item.item_type == "event" for item in p.items)) for p in batch]
+    rows = []
+    for pending, (allowed, refusal) in zip(batch, grant(demands), strict=True):
+        if refusal is not None:
             pending.limited.append(refusal)
-    return admitted
+        for item in pending.items:
+            if item.item_type == "event":
+                if allowed <= 0:
+                    continue
+                allowed -= 1
+            rows.append(inbox_row(pending.key.project_id, item, pending.client_ip))
+    return rows
 
 
 def write_batch(batch: list[Pending]) -> None:
-    """One transaction for the whole batch, then one doorbell ring."""
+    """One INSERT and one transaction for the whole batch, then one doorbell ring."""
     try:
         with transaction.atomic():
-            for pending in batch:
-                insert_items(pending.key.project_id, admit(pending), pending.client_ip)
+            InboxItem.objects.bulk_create(admit(batch))
     finally:
         # As Django does after each request: return the connection to the pool, and never keep
         # one broken by a database restart.

@@ -2,7 +2,6 @@
 
 import logging
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,13 +20,10 @@ class Accepted:
     payload: bytes
 
 
-def insert_items(project_id: int, items: Sequence[Accepted], client_ip: str | None) -> None:
-    """Add the items to the caller's transaction (errortrack.ingest.batcher commits them)."""
-    InboxItem.objects.bulk_create([
-        InboxItem(project_id=project_id, item_type=item.item_type, event_id=item.event_id,
-                  headers=item.headers, payload=item.payload, client_ip=client_ip)
-        for item in items
-    ])
+def inbox_row(project_id: int, item: Accepted, client_ip: str | None) -> InboxItem:
+    """The unsaved row for an accepted item (errortrack.ingest.batcher inserts and commits)."""
+    return InboxItem(project_id=project_id, item_type=item.item_type, event_id=item.event_id,
+                     headers=item.headers, payload=item.payload, client_ip=client_ip)
 
 
 _ring_lock = threading.Lock()

@@ -8,6 +8,7 @@ a limit never touches an event that was already acknowledged.
 """
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -47,15 +48,49 @@ def _limits_for(key: KeyInfo) -> list[tuple[str, str, RateLimitItemPerSecond]]:
     return found
 
 
-def take_event(key: KeyInfo) -> Limited | None:
-    """Count one error event against its limits; a Limited when it must be dropped."""
+def _retry_after(limiter: strategies.FixedWindowRateLimiter, window_key: str) -> int:
+    reset = limiter.storage.get_expiry(window_key)
+    return min(MAX_RETRY_AFTER_SECONDS, max(1, round(reset - time.time())))
+
+
+def grant(demands: Sequence[tuple[KeyInfo, int]]) -> list[tuple[int, Limited | None]]:
+    """Count many requests' error events against their limits: one counter increment per limit
+    for the whole list (the inbox batcher passes a batch of requests), not one per event.
+
+    `demands` is (key, number of error events) per request. Returns, per request, how many of
+    its events may be stored (the first ones) and, if fewer than all, the Limited to answer.
+    Within a window, requests earlier in the list are served first. Refused events still count
+    (as with `limits`' own hit()), so a counter can over-count but never lets more through.
+    """
     limiter = _limiter()
-    for scope, identifier, item in _limits_for(key):
-        if not limiter.hit(item, "errortrack", scope, identifier):
-            reset = limiter.get_window_stats(item, "errortrack", scope, identifier).reset_time
-            retry_after = min(MAX_RETRY_AFTER_SECONDS, max(1, round(reset - time.time())))
-            return Limited(retry_after, "error", scope)
-    return None
+    slots: dict[str, tuple[str, RateLimitItemPerSecond]] = {}
+    wanted: dict[str, int] = {}
+    per_request = []
+    for key, count in demands:
+        found = [] if count <= 0 else _limits_for(key)
+        keys_here = []
+        for scope, identifier, item in found:
+            window_key = item.key_for("errortrack", scope, identifier)
+            slots[window_key] = (scope, item)
+            wanted[window_key] = wanted.get(window_key, 0) + count
+            keys_here.append(window_key)
+        per_request.append(keys_here)
+    left = {}
+    for window_key, count in wanted.items():
+        item = slots[window_key][1]
+        after = limiter.storage.incr(window_key, item.get_expiry(), amount=count)
+        left[window_key] = max(0, min(count, item.amount - (after - count)))
+    granted: list[tuple[int, Limited | None]] = []
+    for (_, count), keys_here in zip(demands, per_request, strict=True):
+        allowed = min([count, *(left[k] for k in keys_here)])
+        for window_key in keys_here:
+            left[window_key] -= allowed
+        refusal = None
+        if allowed < count:
+            tightest = min(keys_here, key=lambda k: left[k])
+            refusal = Limited(_retry_after(limiter, tightest), "error", slots[tightest][0])
+        granted.append((allowed, refusal))
+    return granted
 
 
 def rate_limits_header(limited: list[Limited]) -> str:
