@@ -1,14 +1,16 @@
 """Ingest load generator: how many events/s errortrack acks, and how fast it stores them.
 
 Starts errortrack (embedded on a fresh data directory; scale-out web + worker + beat when
-DATABASE_URL and REDIS_URL are set), then sends prebuilt gzip envelopes of realistic Python error
-events (~15 KB of JSON: ~20 frames with context and vars, ~30 breadcrumbs, request, user, tags,
-contexts; K distinct fingerprints) over keep-alive connections from several processes. Prints
-accepted, rejected, ack events/s, ack latency p50/p95/p99, end-to-end events/s (until every event
-is stored), server CPU ms per event and server RSS. Exits 1 if anything sent was not accepted or
-anything accepted was not stored.
+DATABASE_URL and REDIS_URL are set), then sends realistic Python error events (~17 KB of JSON:
+~20 frames with context and vars, ~30 breadcrumbs, request, user, tags, contexts; K distinct
+fingerprints) from several processes over keep-alive connections: in raw mode as prebuilt gzip
+envelopes, in sdk mode through the real sentry-sdk (several clients per process, each with a queue
+that holds every event, so the SDK drops none). A warm-up batch goes first and is left out of the
+figures. Prints accepted, rejected, ack events/s, ack latency p50/p95/p99, end-to-end events/s
+(until every event is stored), CPU ms per event by role (web, worker, PostgreSQL, Redis, the
+generator) and server RSS. Exits 1 if anything sent was not accepted or accepted was not stored.
 
-    .venv/bin/python bench/ingest_load.py [--events 5000] [--concurrency 32] [--processes 4]
+    .venv/bin/python bench/ingest_load.py [--mode raw|sdk] [--events 5000] [--concurrency 32]
 """
 
 import argparse
@@ -117,13 +119,54 @@ def sender(port: int, path: str, key: str, bodies: list[bytes], threads: int,
     results.put((latencies, statuses))
 
 
+def sdk_sender(dsn: str, count: int, fingerprints: int, clients: int,
+               results: "multiprocessing.Queue") -> None:
+    """One load process using the real sentry-sdk: `clients` SDK clients (one transport thread
+    and keep-alive connection each) capture `count` events between them. Each client's queue
+    holds every event, so none is dropped on the client side."""
+    import sentry_sdk
+    from sentry_sdk.transport import HttpTransport
+
+    latencies, statuses = [], []
+
+    class TimedTransport(HttpTransport):
+        """The SDK's own transport, timing each request it makes."""
+
+        def _request(self, *args, **kwargs):
+            start = time.perf_counter()
+            response = super()._request(*args, **kwargs)
+            latencies.append(time.perf_counter() - start)
+            statuses.append(response.status)
+            return response
+
+    sdk_clients = [sentry_sdk.Client(
+        dsn=dsn, transport=TimedTransport, transport_queue_size=count + 100,
+        default_integrations=False, auto_enabling_integrations=False, send_client_reports=False)
+        for _ in range(clients)]
+    events = [realistic_event(n % fingerprints) for n in range(count)]
+    for n, event in enumerate(events):
+        sdk_clients[n % clients].capture_event(event, scope=sentry_sdk.Scope())
+    for client in sdk_clients:
+        client.flush(timeout=300)
+        client.close()
+    results.put((latencies, statuses))
+
+
 def send_all(port: int, path: str, key: str, bodies: list[bytes], processes: int,
-             concurrency: int) -> tuple[list[float], list[int]]:
-    """Send `bodies` from `processes` processes, `concurrency` connections in all."""
+             concurrency: int, sdk_dsn: str | None = None,
+             fingerprints: int = 50) -> tuple[list[float], list[int]]:
+    """Send `bodies` (raw mode) or as many events through the real sentry-sdk (`sdk_dsn` set)
+    from `processes` processes, `concurrency` connections in all."""
     results: multiprocessing.Queue = multiprocessing.Queue()
     threads = max(1, concurrency // processes)
-    senders = [multiprocessing.Process(target=sender, args=(
-        port, path, key, bodies[i::processes], threads, results)) for i in range(processes)]
+    if sdk_dsn:
+        senders = [multiprocessing.Process(target=sdk_sender, args=(
+            sdk_dsn, len(bodies[i::processes]), fingerprints, threads, results))
+            for i in range(processes)]
+    else:
+        senders = [multiprocessing.Process(target=sender, args=(
+            port, path, key, bodies[i::processes], threads, results))
+            for i in range(processes)]
     for s in senders:
         s.start()
     latencies, statuses = [], []
@@ -156,6 +199,9 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--fingerprints", type=int, default=50)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--mode", choices=["raw", "sdk"], default="raw",
+                        help="raw: prebuilt gzip envelopes; sdk: the real sentry-sdk builds and "
+                             "sends each event (more client CPU on the shared cores)")
     parser.add_argument("--warmup", type=int, default=500,
                         help="events sent first and left out of the figures (connections, "
                              "pools and caches are opened lazily)")
@@ -179,10 +225,13 @@ def main() -> int:
     from errortrack.models import InboxItem
 
     print(f"building {args.warmup} + {args.events} envelopes ...", flush=True)
-    warmup_bodies = envelope_bodies(args.warmup, args.fingerprints)
-    bodies = envelope_bodies(args.events, args.fingerprints)
+    if args.mode == "raw":
+        warmup_bodies = envelope_bodies(args.warmup, args.fingerprints)
+        bodies = envelope_bodies(args.events, args.fingerprints)
+    else:  # the SDK builds its own; only the count matters
+        warmup_bodies, bodies = [b""] * args.warmup, [b""] * args.events
     path = f"/api/{project_id}/envelope/"
-    raw = sum(len(gzip.decompress(b)) for b in bodies[:20]) / 20
+    raw = sum(len(gzip.decompress(b)) for b in envelope_bodies(20, args.fingerprints)) / 20
     port = free_port()
     argv = [sys.executable, "manage.py", "serve", "--port", str(port)]
     if scale_out:
@@ -199,14 +248,17 @@ def main() -> int:
                 time.sleep(0.1)
         time.sleep(2 if scale_out else 0.5)
         idle_rss = rss_mb(server.pid)
+        sdk_dsn = (f"http://{key}@127.0.0.1:{port}/{project_id}" if args.mode == "sdk"
+                   else None)
         _, warm_statuses = send_all(port, path, key, warmup_bodies, args.processes,
-                                    args.concurrency)
+                                    args.concurrency, sdk_dsn, args.fingerprints)
         already = wait_until_stored(project_id, stored_events(project_id)
                                     + warm_statuses.count(200), 120)
         cpu = CpuByRole(server.pid, os.getpid())
         cpu.start()
         start = time.perf_counter()
-        latencies, statuses = send_all(port, path, key, bodies, args.processes, args.concurrency)
+        latencies, statuses = send_all(port, path, key, bodies, args.processes, args.concurrency,
+                                       sdk_dsn, args.fingerprints)
         ack_seconds = time.perf_counter() - start
         peak_rss = rss_mb(server.pid)
         accepted = statuses.count(200)
@@ -223,8 +275,10 @@ def main() -> int:
 
     mode = (f"scale-out, {args.web_workers} web workers + 1 Celery worker" if scale_out
             else "embedded")
-    print(f"errortrack ingest bench ({mode}; {os.cpu_count()} cores shared with the generator)")
-    print(f"  events sent        {len(statuses)} ({raw / 1024:.1f} KB JSON each, gzip), "
+    print(f"errortrack ingest bench ({mode}; {args.mode} client; "
+          f"{os.cpu_count()} cores shared with the generator)")
+    print(f"  events sent        {len(statuses)} ({raw / 1024:.1f} KB JSON each, "
+          f"{'gzip' if args.mode == 'raw' else 'as the SDK compresses it'}), "
           f"{args.fingerprints} fingerprints, concurrency {args.concurrency}, "
           f"after {args.warmup} warm-up events")
     print(f"  accepted/rejected  {accepted} / {len(statuses) - accepted}"

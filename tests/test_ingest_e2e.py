@@ -95,6 +95,22 @@ def test_the_legacy_store_endpoint_takes_json_and_base64_zlib(errortrack_server,
     wait_for_events(2, project=project)
 
 
+def test_the_store_image_beacon_stores_the_event_and_answers_a_gif(errortrack_server, dsn,
+                                                                    project):
+    url = f"{errortrack_server.url}/api/{project.pk}/store/"
+    auth = {"sentry_key": project.keys.get().public_key, "sentry_version": "7"}
+    pixel = requests.get(url, params={**auth, "sentry_data": '{"message":"from a beacon"}'},
+                         timeout=10)
+    assert pixel.status_code == 200 and pixel.headers["content-type"] == "image/gif"
+    assert pixel.content.startswith(b"GIF89a")
+    [event] = wait_for_events(1, project=project)
+    assert event.data["message"] == "from a beacon"
+    missing = requests.get(url, params=auth, timeout=10)
+    assert missing.status_code == 400 and "sentry_data" in missing.json()["detail"]
+    garbled = requests.get(url, params={**auth, "sentry_data": "%%%"}, timeout=10)
+    assert garbled.status_code == 400 and garbled.json()["detail"]
+
+
 def post(server, project, body=b"{}\n", headers=None, key=None, **kwargs):
     key = key or project.keys.get().public_key
     auth = {"X-Sentry-Auth": f"Sentry sentry_key={key}, sentry_version=7"}

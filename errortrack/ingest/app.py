@@ -36,6 +36,8 @@ from errortrack.ingest.inbox import Accepted
 from errortrack.ingest.quotas import Limited, rate_limits_header
 from errortrack.ingest.streams import BodyReader
 
+# The smallest transparent GIF: what Sentry answers to the image-beacon form of /store/.
+TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 INGEST_PATH = re.compile(r"^/api/(\d{1,18})/(envelope|store)/?$")
 EVENT_TYPES = {"event", "transaction", "feedback"}  # items that are an event with an id
 # Largest payload kept per item type (Relay's limits); unknown types are skipped, never refused.
@@ -92,11 +94,20 @@ class IngestApp:
         await self.fallback(scope, receive, send)
 
 
+async def respond_gif(send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"image/gif"), (b"cache-control", b"no-cache"),
+                            *CORS_HEADERS]})
+    await send({"type": "http.response.body", "body": TRANSPARENT_GIF})
+
+
 async def handle(scope: dict, receive: Any, send: Any, project_id: int, endpoint: str) -> None:
-    if scope["method"] == "OPTIONS":
+    method = scope["method"]
+    if method == "OPTIONS":
         await respond(send, 200, {})
         return
-    if scope["method"] != "POST":
+    pixel = method == "GET" and endpoint == "store"  # the legacy `?sentry_data=` image beacon
+    if method != "POST" and not pixel:
         await respond(send, 405, {"detail": "use POST"})
         return
     try:
@@ -104,7 +115,11 @@ async def handle(scope: dict, receive: Any, send: Any, project_id: int, endpoint
     except RequestRejected as exc:
         await respond(send, exc.status, {"detail": exc.detail})
         return
-    await respond(send, *outcome.response())
+    status, body, headers = outcome.response()
+    if pixel and status == 200:
+        await respond_gif(send)
+        return
+    await respond(send, status, body, headers)
 
 
 async def accept(scope: dict, receive: Any, project_id: int, endpoint: str) -> Outcome:
@@ -115,7 +130,8 @@ async def accept(scope: dict, receive: Any, project_id: int, endpoint: str) -> O
     key_info = None
     if key_in_request:  # refuse before reading the body
         key_info = await authorized_key(key_in_request, project_id)
-    body = await read_body(receive, headers)
+    body = (query_body(query) if scope["method"] == "GET"
+            else await read_body(receive, headers))
     envelope = parse_store(body) if endpoint == "store" else parse_envelope(
         body, settings.ERRORTRACK_MAX_ENVELOPE_ITEMS)
     key = resolve_key(key_in_request, envelope.headers.get("dsn"))
@@ -155,6 +171,14 @@ async def read_body(receive: Any, headers: dict[str, str]) -> bytes:
         reader.feed(message.get("body", b""))
         if not message.get("more_body", False):
             return reader.finish()
+
+
+def query_body(query: dict[str, list[str]]) -> bytes:
+    """`GET /store/?sentry_data=<JSON or base64 zlib>`: the event rides in the query string."""
+    data = query.get("sentry_data", [""])[0]
+    if not data:
+        raise RequestRejected("GET /store/ needs the event in ?sentry_data=")
+    return data.encode()
 
 
 def parse_store(body: bytes) -> Envelope:
