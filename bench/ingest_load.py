@@ -57,8 +57,10 @@ def realistic_event(fingerprint: int) -> dict:
                                     "level": "info", "data": {"duration_ms": i}}
                                    for i in range(30)]},
         "request": {"url": "https://app.example.com/items/42", "method": "POST",
+                    # The SDK blanks Cookie without send_default_pii, but the key stays: the
+                    # server's scrubber then walks the event instead of taking its fast path.
                     "headers": {"User-Agent": "Mozilla/5.0", "Accept": "application/json",
-                                "Content-Type": "application/json"},
+                                "Content-Type": "application/json", "Cookie": ""},
                     "query_string": "page=2&sort=name", "data": {"name": "widget", "qty": 3}},
         "user": {"id": "4711", "email": "user@example.com"},
         "tags": {"browser": "Firefox 130", "os": "Linux", "customer": "acme"},

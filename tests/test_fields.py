@@ -24,12 +24,23 @@ def test_integer_keys_become_strings_as_in_the_stdlib():
 
 
 @pytest.mark.django_db
-def test_event_json_survives_a_database_round_trip(web_project):
-    data = {"message": "héllo", "extra": {"n": 2**40, "list": [1, {"k": None}]}}
+def test_event_json_is_stored_compressed_and_read_back_whole(web_project):
+    data = {"message": "héllo", "extra": {"n": 2**40, "list": [1, {"k": None}]},
+            "breadcrumbs": {"values": [{"message": "same words again"}] * 200}}
     Event.objects.create(project=web_project, event_id="a" * 32, data=data,
                          received_at=timezone.now())
     assert Event.objects.get(event_id="a" * 32).data == data
-    assert Event.objects.filter(data__message="héllo").count() == 1  # lookups still work
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT data FROM errortrack_event")
+        stored = bytes(cursor.fetchone()[0])
+    assert len(stored) < len(dumps_json(data)) / 10
+
+
+@pytest.mark.django_db
+def test_json_lookups_work_on_the_orjson_field(web_project):
+    InboxItem.objects.create(project=web_project, item_type="event", headers={"k": "héllo"},
+                             payload=b"{}")
+    assert InboxItem.objects.filter(headers__k="héllo").count() == 1
 
 
 @pytest.mark.django_db

@@ -1,80 +1,104 @@
 """Consume the inbox: turn each accepted item into what it is stored as, then delete it.
 
-Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite's IMMEDIATE transaction
-serializes instead) inside the transaction that stores them. A consumer that dies mid-batch rolls
-back, its locks go, and the rows are claimed again; storing is idempotent by (project, event_id).
-An item that keeps failing is quarantined with its error after a few attempts and never blocks
-the items behind it.
+Events (and feedback) go through the digest (errortrack.digest.pipeline) in batches; every other
+item type has a consumer of its own (errortrack.ingest.consumers), one item at a time.
+
+Claiming: on PostgreSQL rows are claimed with SELECT … FOR UPDATE SKIP LOCKED in a transaction
+that lasts the whole batch, so several workers never take the same rows, and a worker that dies
+mid-batch rolls back: its locks go and the rows are claimed again (storing is idempotent by
+(project, event_id)). On SQLite, embedded mode has exactly one consumer, so rows are read without
+a transaction and only the writes take SQLite's lock, keeping ingest waits short.
+
+Failures: an item whose preparation fails fails alone. A batch whose store fails is split in
+halves and retried until the failing item is alone. A failed item is retried at later runs and
+quarantined with its error after ERRORTRACK_INBOX_MAX_ATTEMPTS; it never blocks the items behind
+it.
 """
 
 import logging
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
-from errortrack.ingest.consumers import BATCH_CONSUMERS, CONSUMERS
+from errortrack.digest import pipeline
+from errortrack.ingest.consumers import CONSUMERS
 from errortrack.models import InboxItem
 
 log = logging.getLogger(__name__)
+DIGESTED_TYPES = {"event", "feedback"}
+Failures = list[tuple[InboxItem, Exception]]
+
+
+def _claims_lock_rows() -> bool:
+    return connection.features.has_select_for_update_skip_locked
 
 
 def _claim(batch_size: int) -> list[InboxItem]:
     pending = InboxItem.objects.filter(quarantined=False).order_by("attempts", "id")
-    if connection.features.has_select_for_update_skip_locked:
+    if _claims_lock_rows():
         pending = pending.select_for_update(skip_locked=True)
     return list(pending[:batch_size])
 
 
 def _record_failure(item: InboxItem, exc: Exception) -> None:
-    attempts = item.attempts + 1
-    InboxItem.objects.filter(pk=item.pk).update(
-        attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000],
-        quarantined=attempts >= settings.ERRORTRACK_INBOX_MAX_ATTEMPTS)
+    log.warning("inbox item %s (%s) failed: %s: %s", item.pk, item.item_type,
+                type(exc).__name__, exc)
+    quarantine = item.attempts + 1 >= settings.ERRORTRACK_INBOX_MAX_ATTEMPTS
+    with transaction.atomic():
+        InboxItem.objects.filter(pk=item.pk).update(
+            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            quarantined=quarantine)
 
 
-def _consume_together(items: list[InboxItem], now: datetime) -> None:
-    """The fast path: batchable types many rows per query, one DELETE for the whole batch."""
-    by_type: dict[str, list[InboxItem]] = {}
-    for item in items:
-        by_type.setdefault(item.item_type, []).append(item)
-    for item_type, group in by_type.items():
-        if item_type in BATCH_CONSUMERS:
-            BATCH_CONSUMERS[item_type](group, now)
-        else:
-            for item in group:
-                CONSUMERS[item_type](item, now)
-    InboxItem.objects.filter(pk__in=[item.pk for item in items]).delete()
+def store_halving(store: Callable[[list[Any]], object], batch: Sequence[Any],
+                  item_of: Callable[[Any], InboxItem]) -> tuple[int, Failures]:
+    """Store `batch` in one transaction; if that fails, each half in its own, down to the item
+    that fails alone. Returns (stored, failures)."""
+    try:
+        with transaction.atomic():
+            store(list(batch))
+        return len(batch), []
+    except Exception as exc:
+        if len(batch) == 1:
+            return 0, [(item_of(batch[0]), exc)]
+    middle = len(batch) // 2
+    stored_a, failed_a = store_halving(store, batch[:middle], item_of)
+    stored_b, failed_b = store_halving(store, batch[middle:], item_of)
+    return stored_a + stored_b, failed_a + failed_b
 
 
-def _consume_one_by_one(items: list[InboxItem], now: datetime) -> tuple[int, int]:
-    """The slow path, when the batch failed: each item alone, so one bad item fails alone."""
-    stored = failed = 0
-    for item in items:
-        try:
-            with transaction.atomic():
-                CONSUMERS[item.item_type](item, now)
-                item.delete()
-            stored += 1
-        except Exception as exc:
-            log.warning("inbox item %s failed: %s", item.pk, exc)
-            _record_failure(item, exc)
-            failed += 1
-    return stored, failed
+def _digest(items: list[InboxItem]) -> tuple[int, Failures]:
+    prepared, failures = pipeline.prepare_batch(items)
+    by_inbox_id = {item.pk: item for item in items}
+    stored, store_failures = store_halving(pipeline.store, prepared,
+                                           lambda p: by_inbox_id[p.inbox_id])
+    return stored, failures + store_failures
+
+
+def _consume_one(item: InboxItem, now: datetime) -> None:
+    CONSUMERS[item.item_type](item, now)
+    item.delete()
 
 
 def consume_batch(now: datetime, batch_size: int | None = None) -> tuple[int, int]:
     """One step: consume up to `batch_size` items; return (stored, failed)."""
-    with transaction.atomic():
+    with transaction.atomic() if _claims_lock_rows() else nullcontext():
         items = _claim(batch_size or settings.ERRORTRACK_CONSUME_BATCH_SIZE)
-        try:
-            with transaction.atomic():
-                _consume_together(items, now)
-            return len(items), 0
-        except Exception:
-            log.info("batch of %d failed together; retrying its items one by one", len(items))
-        return _consume_one_by_one(items, now)
+        digested = [item for item in items if item.item_type in DIGESTED_TYPES]
+        stored, failures = _digest(digested) if digested else (0, [])
+        for item in items:
+            if item.item_type not in DIGESTED_TYPES:
+                done, failed = store_halving(lambda batch: _consume_one(batch[0], now),
+                                             [item], lambda i: i)
+                stored, failures = stored + done, failures + failed
+        for item, exc in failures:
+            _record_failure(item, exc)
+    return stored, len(failures)
 
 
 def consume_inbox(now: datetime) -> int:

@@ -1,4 +1,5 @@
-"""One consumer per kept item type: turn an inbox item into what it is stored as.
+"""One consumer per kept item type other than events: turn an inbox item into what it is stored
+as (events and feedback go through errortrack.digest).
 
 Each takes the InboxItem and `now`, runs inside the transaction that deletes the item, and raises
 to fail it (the inbox retries, then quarantines). Storing is idempotent where an item has an id.
@@ -13,7 +14,6 @@ from errortrack.compat.json import JSONError, loads_lenient
 from errortrack.compat.timestamp import parse_timestamp
 from errortrack.models import (
     DiscardCounts,
-    Event,
     EventAttachment,
     InboxItem,
     SessionCounts,
@@ -43,25 +43,6 @@ def _create_once(model: type, **fields: object) -> None:
             model.objects.create(**fields)
     except IntegrityError:
         pass  # stored by an earlier attempt
-
-
-def event_row(item: InboxItem, now: datetime) -> Event:
-    """Minimal store until the digest issue: the payload as JSON, once per (project, event_id)."""
-    data = _json_object(item)
-    data["event_id"] = item.event_id
-    return Event(project_id=item.project_id, event_id=item.event_id, data=data,
-                 received_at=item.received_at or now)
-
-
-def store_event(item: InboxItem, now: datetime) -> None:
-    row = event_row(item, now)
-    _create_once(Event, project_id=row.project_id, event_id=row.event_id, data=row.data,
-                 received_at=row.received_at)
-
-
-def store_events(items: list[InboxItem], now: datetime) -> None:
-    """Many events in one multi-row INSERT; conflicts are events stored by an earlier attempt."""
-    Event.objects.bulk_create([event_row(item, now) for item in items], ignore_conflicts=True)
 
 
 def store_transaction(item: InboxItem, now: datetime) -> None:
@@ -167,12 +148,8 @@ def store_user_report(item: InboxItem, now: datetime) -> None:
                               comments=_text(data.get("comments"), 4096))
 
 
-# Types that can be stored many at a time (the consumer's fast path).
-BATCH_CONSUMERS = {"event": store_events, "feedback": store_events}
-
+# Events and feedback are digested (errortrack.digest); these are the other kept types.
 CONSUMERS = {
-    "event": store_event,
-    "feedback": store_event,  # user feedback is an event carrying contexts.feedback
     "transaction": store_transaction,
     "session": store_session,
     "sessions": store_sessions,

@@ -1,0 +1,97 @@
+"""The digest: inbox event items → normalized, scrubbed, grouped, stored.
+
+`prepare` runs per item and only computes (parse, normalize, scrub, group), so a bad item fails
+alone and, on SQLite, no write lock is held meanwhile. `store` writes a whole batch in the
+caller's transaction (errortrack.ingest.consume claims the items, isolates failures by splitting
+the batch, and quarantines poison items).
+"""
+
+from dataclasses import dataclass
+
+import orjson
+
+from errortrack.compat.json import JSONError, loads_lenient
+from errortrack.digest.facts import Facts, publish_on_commit
+from errortrack.digest.grouping import group
+from errortrack.digest.normalize import Received, event_datetime, normalize, user_tag
+from errortrack.digest.scrub import ScrubConfig, config_for, scrub
+from errortrack.digest.store import PreparedEvent, store_batch, user_hash
+from errortrack.models import InboxItem, Project
+
+FEEDBACK_TITLE = "User Feedback"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSettings:
+    scrub: ScrubConfig
+    grouping_version: str
+
+
+def project_settings(project_ids: set[int]) -> dict[int, ProjectSettings]:
+    """What the digest needs of each project, one query per batch."""
+    rows = Project.objects.filter(pk__in=project_ids).values_list(
+        "pk", "scrub_defaults", "sensitive_fields", "safe_fields", "scrub_ip_addresses",
+        "grouping_version")
+    return {pk: ProjectSettings(config_for(defaults, sensitive, safe, scrub_ip), version)
+            for pk, defaults, sensitive, safe, scrub_ip, version in rows}
+
+
+def as_feedback(event: dict) -> None:
+    """User feedback (a `feedback` item): an event carrying contexts.feedback. Each feedback is
+    its own issue, as in Sentry, unless the SDK sent a fingerprint."""
+    feedback = event.get("contexts", {}).get("feedback") or {}
+    message = feedback.get("message") if isinstance(feedback.get("message"), str) else ""
+    event["type"] = "feedback"
+    event["level"] = "info"
+    event["title"] = FEEDBACK_TITLE
+    event["message"] = message
+    event["culprit"] = str(feedback.get("url") or "")[:200]
+    event["metadata"] = {"title": FEEDBACK_TITLE, "message": message[:1024],
+                         "contact_email": feedback.get("contact_email"),
+                         "name": feedback.get("name")}
+    event.setdefault("fingerprint", ["feedback", event["event_id"]])
+
+
+def parse(raw: bytes) -> tuple[object, bool]:
+    """The payload, and whether it may hold values that need cleaning before storage: the
+    strict parser refuses lone surrogates, NaN and huge integers, and a NUL can only come
+    escaped."""
+    try:
+        return orjson.loads(raw), b"\\u0000" in raw
+    except orjson.JSONDecodeError:
+        return loads_lenient(raw), True
+
+
+def prepare(item: InboxItem, settings: ProjectSettings) -> PreparedEvent:
+    payload, suspicious = parse(bytes(item.payload))
+    if not isinstance(payload, dict):
+        raise JSONError(f"{item.item_type} payload is not a JSON object")
+    event = normalize(payload, Received(item.event_id, item.received_at, item.client_ip),
+                      suspicious)
+    if item.item_type == "feedback":
+        as_feedback(event)
+    document = scrub(event, settings.scrub)
+    return PreparedEvent(
+        inbox_id=item.pk, project_id=item.project_id, event=event, document=document,
+        grouping=group(event, settings.grouping_version), timestamp=event_datetime(event),
+        received_at=item.received_at, user_hash=user_hash(user_tag(event.get("user"))))
+
+
+def prepare_batch(items: list[InboxItem]) -> tuple[list[PreparedEvent],
+                                                   list[tuple[InboxItem, Exception]]]:
+    """Prepare each item; an item that fails is returned with its error, the rest go on."""
+    settings = project_settings({item.project_id for item in items})
+    prepared, failed = [], []
+    for item in items:
+        try:
+            prepared.append(prepare(item, settings[item.project_id]))
+        except Exception as exc:
+            failed.append((item, exc))
+    return prepared, failed
+
+
+def store(batch: list[PreparedEvent]) -> Facts:
+    """Store a prepared batch in the caller's transaction; facts go out after its commit."""
+    facts = store_batch(batch)
+    publish_on_commit(facts)
+    return facts

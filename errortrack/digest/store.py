@@ -1,0 +1,318 @@
+"""Store a batch of prepared events: issues, events, counters and time buckets.
+
+Runs inside the caller's transaction, which also deletes the batch's inbox rows. Everything is
+aggregated per batch: one statement per table (issues aside), not one per event or per tag.
+On PostgreSQL the batch's issues are locked (in id order) before their counters change, so
+several workers can digest concurrently and still count exactly.
+"""
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connection
+
+from errortrack.digest.facts import Facts
+from errortrack.digest.grouping import Grouping
+from errortrack.digest.sql import add_to_counter, upsert
+from errortrack.fields import EncodedJSON
+from errortrack.models import (
+    Activity,
+    Environment,
+    Event,
+    InboxItem,
+    Issue,
+    IssueHourBucket,
+    IssueTagValue,
+    IssueUser,
+    IssueUserHour,
+    Project,
+    ProjectMinuteBucket,
+    Release,
+)
+
+
+@dataclass(slots=True)
+class PreparedEvent:
+    """One inbox item, normalized, scrubbed and grouped: everything but the writes."""
+
+    inbox_id: int
+    project_id: int
+    event: dict
+    document: bytes  # the event's JSON, as stored
+    grouping: Grouping
+    timestamp: datetime
+    received_at: datetime
+    user_hash: str | None
+
+    @property
+    def event_id(self) -> str:
+        return self.event["event_id"]
+
+    @property
+    def group_key(self) -> tuple[int, str]:
+        return self.project_id, self.grouping.hash
+
+
+def user_hash(user_tag: str | None) -> str | None:
+    if not user_tag:
+        return None
+    return hashlib.md5(user_tag.encode(), usedforsecurity=False).hexdigest()
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def minute_of(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def without_duplicates(batch: list[PreparedEvent]) -> list[PreparedEvent]:
+    """Drop events stored before (an SDK retry, or an earlier attempt) and repeats in the batch."""
+    stored = set(Event.objects.filter(
+        project_id__in={p.project_id for p in batch}, event_id__in={p.event_id for p in batch},
+    ).values_list("project_id", "event_id"))
+    fresh = []
+    for prepared in batch:
+        key = (prepared.project_id, prepared.event_id)
+        if key not in stored:
+            stored.add(key)
+            fresh.append(prepared)
+    return fresh
+
+
+# --- issues ------------------------------------------------------------------------------------
+
+def create_missing_issues(groups: dict[tuple[int, str], list[PreparedEvent]],
+                          existing: dict[tuple[int, str], Issue]) -> list[tuple[int, str]]:
+    """Insert the issues that don't exist yet (a concurrent worker may win a race: its row is
+    kept). Returns the keys this call created."""
+    missing = sorted(key for key in groups if key not in existing)
+    per_project = Counter(project_id for project_id, _ in missing)
+    next_short_id = {project_id: add_to_counter(Project, project_id, "issue_counter", count)
+                     - count for project_id, count in per_project.items()}
+    rows = []
+    for project_id, grouping_hash in missing:
+        first = min(groups[(project_id, grouping_hash)], key=lambda p: p.timestamp)
+        next_short_id[project_id] += 1
+        rows.append(Issue(
+            project_id=project_id, short_id=next_short_id[project_id],
+            grouping_hash=grouping_hash, grouping_version=first.grouping.version,
+            first_seen=first.timestamp, last_seen=first.timestamp,
+            first_release=first.event.get("release") or "", **issue_fields(first)))
+    Issue.objects.bulk_create(rows, ignore_conflicts=True)
+    return missing
+
+
+def issue_fields(prepared: PreparedEvent) -> dict:
+    """What an issue shows of its latest event."""
+    event = prepared.event
+    return {"title": event["title"][:255], "culprit": event.get("culprit", "")[:200],
+            "level": event["level"], "platform": event["platform"],
+            "event_type": event["type"], "metadata": event.get("metadata") or {}}
+
+
+def lock_issues(keys: Collection[tuple[int, str]]) -> dict[tuple[int, str], Issue]:
+    """The issues of `keys` that exist, locked (PostgreSQL) in id order."""
+    issues = Issue.objects.select_for_update().filter(
+        kind=Issue.Kind.ERROR, project_id__in={project_id for project_id, _ in keys},
+        grouping_hash__in={grouping_hash for _, grouping_hash in keys}).order_by("id")
+    return {key: issue for issue in issues
+            if (key := (issue.project_id, issue.grouping_hash)) in keys}
+
+
+def release_first_seen(batch: list[PreparedEvent]) -> dict[tuple[int, str], datetime]:
+    versions = {p.event["release"] for p in batch if p.event.get("release")}
+    if not versions:
+        return {}
+    return {(project_id, version): first_seen for project_id, version, first_seen
+            in Release.objects.filter(project_id__in={p.project_id for p in batch},
+                                      version__in=versions)
+            .values_list("project_id", "version", "first_seen")}
+
+
+def regresses(issue: Issue, events: list[PreparedEvent],
+              releases: dict[tuple[int, str], datetime]) -> bool:
+    """A resolved issue reopens on a new event, unless it was resolved "in the next release"
+    and every new event comes from a release first seen before that resolution."""
+    if issue.status != Issue.Status.RESOLVED:
+        return False
+    if not issue.resolved_in_next_release or issue.resolved_at is None:
+        return True
+    for prepared in events:
+        first_seen = releases.get((prepared.project_id, prepared.event.get("release") or ""))
+        if first_seen is None or first_seen > issue.resolved_at:
+            return True
+    return False
+
+
+def update_issue(issue: Issue, events: list[PreparedEvent], new_users: int, created: bool,
+                 releases: dict[tuple[int, str], datetime], facts: Facts) -> None:
+    latest = max(events, key=lambda p: p.timestamp)
+    if latest.timestamp >= issue.last_seen or created:
+        for name, value in issue_fields(latest).items():
+            setattr(issue, name, value)
+        issue.last_seen = latest.timestamp
+        if latest.event.get("release"):
+            issue.last_release = latest.event["release"]
+    issue.first_seen = min(issue.first_seen, min(p.timestamp for p in events))
+    issue.times_seen += len(events)
+    issue.user_count += new_users
+    if not created and regresses(issue, events, releases):
+        issue.status = Issue.Status.UNRESOLVED
+        issue.is_regressed = True
+        issue.resolved_at = None
+        issue.resolved_in_next_release = False
+        facts.regressed_issues.append(issue.pk)
+        Activity.objects.create(issue=issue, kind=Activity.Kind.SET_REGRESSION,
+                                data={"event_id": latest.event_id,
+                                      "release": latest.event.get("release") or None})
+
+
+ISSUE_UPDATE_FIELDS = ["title", "culprit", "level", "platform", "event_type", "metadata",
+                       "last_seen", "first_seen", "last_release", "times_seen", "user_count",
+                       "status", "is_regressed", "resolved_at", "resolved_in_next_release"]
+
+
+def save_issues(issues: list[Issue]) -> None:
+    """One UPDATE statement, executed for every issue of the batch (Django's bulk_update builds
+    a CASE expression per field and row, which cost more than the rest of the batch)."""
+    fields = [Issue._meta.get_field(name) for name in ISSUE_UPDATE_FIELDS]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    table = connection.ops.quote_name(Issue._meta.db_table)
+    rows = [[f.get_db_prep_save(getattr(issue, f.attname), connection) for f in fields]
+            + [issue.pk] for issue in issues]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608
+
+
+# --- counters and buckets -----------------------------------------------------------------------
+
+def count_new_users(batch: list[PreparedEvent], issue_of: dict) -> Counter:
+    """Record each (issue, user) and (issue, hour, user); return new users per issue and count
+    new users per (issue, hour) into the hour buckets' rows."""
+    seen: dict[tuple[int, str], datetime] = {}
+    for prepared in batch:
+        if prepared.user_hash:
+            key = (issue_of[prepared.group_key].pk, prepared.user_hash)
+            seen[key] = min(seen.get(key, prepared.timestamp), prepared.timestamp)
+    inserted = upsert(IssueUser, ["issue", "user_hash", "first_seen"],
+                      [(issue_id, user, first) for (issue_id, user), first in seen.items()],
+                      returning=["issue"])
+    return Counter(issue_id for (issue_id,) in inserted)
+
+
+def count_new_hourly_users(batch: list[PreparedEvent], issue_of: dict) -> Counter:
+    by_hour: dict[datetime, set[tuple[int, str]]] = defaultdict(set)
+    for prepared in batch:
+        if prepared.user_hash:
+            by_hour[hour_of(prepared.timestamp)].add(
+                (issue_of[prepared.group_key].pk, prepared.user_hash))
+    new_users: Counter = Counter()
+    for hour, pairs in by_hour.items():
+        inserted = upsert(IssueUserHour, ["issue", "hour", "user_hash"],
+                          [(issue_id, hour, user) for issue_id, user in pairs],
+                          returning=["issue"])
+        new_users.update((issue_id, hour) for (issue_id,) in inserted)
+    return new_users
+
+
+def write_buckets(batch: list[PreparedEvent], issue_of: dict, hourly_users: Counter) -> None:
+    hours: Counter = Counter()
+    minutes: Counter = Counter()
+    tags: dict[tuple[int, str, str], list] = {}
+    for prepared in batch:
+        issue_id = issue_of[prepared.group_key].pk
+        event = prepared.event
+        hours[(issue_id, hour_of(prepared.timestamp))] += 1
+        minutes[(prepared.project_id, minute_of(prepared.timestamp), event.get("release", ""),
+                 event.get("environment", ""))] += 1
+        for key, value in event.get("tags") or []:
+            slot = (issue_id, key[:32], value[:200])
+            entry = tags.get(slot)
+            if entry is None:
+                tags[slot] = [1, prepared.timestamp, prepared.timestamp]
+            else:
+                entry[0] += 1
+                entry[1] = max(entry[1], prepared.timestamp)
+                entry[2] = min(entry[2], prepared.timestamp)
+    upsert(IssueHourBucket, ["issue", "hour"],
+           [(issue_id, hour, n, hourly_users.get((issue_id, hour), 0))
+            for (issue_id, hour), n in hours.items()], add=["events", "users"])
+    upsert(ProjectMinuteBucket, ["project", "minute", "release", "environment"],
+           [(*slot, n) for slot, n in minutes.items()], add=["events"])
+    upsert(IssueTagValue, ["issue", "key", "value"],
+           [(*slot, n, last, first) for slot, (n, last, first) in tags.items()],
+           add=["times_seen"], greatest=["last_seen"], least=["first_seen"])
+
+
+def write_releases_and_environments(batch: list[PreparedEvent]) -> None:
+    releases: dict[tuple[int, str], list[datetime]] = {}
+    environments: dict[tuple[int, str], datetime] = {}
+    for prepared in batch:
+        release, environment = prepared.event.get("release"), prepared.event.get("environment")
+        if release:
+            span = releases.setdefault((prepared.project_id, release),
+                                       [prepared.timestamp, prepared.timestamp])
+            span[0], span[1] = max(span[0], prepared.timestamp), min(span[1], prepared.timestamp)
+        if environment:
+            key = (prepared.project_id, environment)
+            environments[key] = min(environments.get(key, prepared.timestamp),
+                                    prepared.timestamp)
+    upsert(Release, ["project", "version"],
+           [(*key, last, first) for key, (last, first) in releases.items()],
+           greatest=["last_seen"], least=["first_seen"])
+    upsert(Environment, ["project", "name", "first_seen"],
+           [(*key, first) for key, first in environments.items()])
+
+
+# --- the batch ----------------------------------------------------------------------------------
+
+def store_batch(batch: list[PreparedEvent]) -> Facts:
+    """Store `batch` and delete its inbox rows, in the caller's transaction."""
+    facts = Facts()
+    inbox_ids = [prepared.inbox_id for prepared in batch]
+    batch = without_duplicates(batch)
+    if batch:
+        groups: dict[tuple[int, str], list[PreparedEvent]] = defaultdict(list)
+        for prepared in batch:
+            groups[prepared.group_key].append(prepared)
+        releases = release_first_seen(batch)
+        created = create_missing_issues(groups, lock_issues(groups))
+        issue_of = lock_issues(groups)
+        facts.new_issues = [issue_of[key].pk for key in created if key in issue_of]
+        new_users = count_new_users(batch, issue_of)
+        hourly_users = count_new_hourly_users(batch, issue_of)
+        for key, events in groups.items():
+            issue = issue_of[key]
+            update_issue(issue, events, new_users.get(issue.pk, 0),
+                         issue.pk in facts.new_issues, releases, facts)
+            facts.events_by_issue[issue.pk] = len(events)
+        save_issues(list(issue_of.values()))
+        insert_events(batch, issue_of)
+        write_buckets(batch, issue_of, hourly_users)
+        write_releases_and_environments(batch)
+        facts.event_ids = [(issue_of[p.group_key].pk, p.event_id) for p in batch]
+    InboxItem.objects.filter(pk__in=inbox_ids).delete()
+    return facts
+
+
+EVENT_COLUMNS = ["project", "issue", "event_id", "timestamp", "received_at", "level",
+                 "release", "environment", "title", "data"]
+
+
+def insert_events(batch: list[PreparedEvent], issue_of: dict) -> None:
+    """One INSERT for the batch; a conflict is an event another worker stored meanwhile."""
+    data_field = Event._meta.get_field("data")
+    upsert(Event, EVENT_COLUMNS, [
+        (p.project_id, issue_of[p.group_key].pk, p.event_id, p.timestamp, p.received_at,
+         p.event["level"], p.event.get("release", ""), p.event.get("environment", ""),
+         p.event["title"][:255], data_field.get_db_prep_save(EncodedJSON(p.document), connection))
+        for p in batch])
+
+
+def utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
