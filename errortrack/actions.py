@@ -14,9 +14,19 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
+from django.utils import timezone
 
 from errortrack import tokens
-from errortrack.models import ApiToken, Member, Organization, Project, ProjectKey, Team
+from errortrack.models import (
+    Activity,
+    ApiToken,
+    Issue,
+    Member,
+    Organization,
+    Project,
+    ProjectKey,
+    Team,
+)
 
 
 def _clean_slug(slug: str, what: str) -> str:
@@ -152,3 +162,36 @@ def ensure_admin_user(username: str, email: str,
         user.set_password(password)
         user.save(update_fields=["password"])
     return user, shown
+
+
+STATUS_ACTIVITY = {
+    Issue.Status.RESOLVED: Activity.Kind.SET_RESOLVED,
+    Issue.Status.UNRESOLVED: Activity.Kind.SET_UNRESOLVED,
+    Issue.Status.IGNORED: Activity.Kind.SET_IGNORED,
+}
+
+
+@transaction.atomic
+def set_issue_status(issue: Issue, status: str, user: AbstractBaseUser | None = None,
+                     in_next_release: bool = False) -> Issue:
+    """Resolve, unresolve or ignore an issue, recorded as activity.
+
+    Resolved "in the next release": events from releases already seen keep it resolved; the
+    first event of a newer release reopens it as a regression (errortrack.digest.store).
+    """
+    if status not in STATUS_ACTIVITY:
+        raise ValidationError(f"Unknown status {status!r}; use one of "
+                              f"{', '.join(STATUS_ACTIVITY)}.")
+    if in_next_release and status != Issue.Status.RESOLVED:
+        raise ValidationError("Only a resolution can wait for the next release.")
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    issue.status = status
+    issue.resolved_at = timezone.now() if status == Issue.Status.RESOLVED else None
+    issue.resolved_in_next_release = in_next_release
+    if status != Issue.Status.UNRESOLVED:
+        issue.is_regressed = False
+    issue.save(update_fields=["status", "resolved_at", "resolved_in_next_release",
+                              "is_regressed"])
+    Activity.objects.create(issue=issue, user=user, kind=STATUS_ACTIVITY[status],
+                            data={"in_next_release": True} if in_next_release else {})
+    return issue

@@ -1,6 +1,22 @@
+import orjson
 from django.contrib import admin
+from django.utils.html import format_html
 
-from errortrack.models import ApiToken, Member, Organization, Project, ProjectKey, Team
+from errortrack.models import (
+    Activity,
+    ApiToken,
+    Environment,
+    Event,
+    InboxItem,
+    Issue,
+    IssueTagValue,
+    Member,
+    Organization,
+    Project,
+    ProjectKey,
+    Release,
+    Team,
+)
 
 
 class MemberInline(admin.TabularInline):
@@ -65,3 +81,72 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+@admin.register(Issue)
+class IssueAdmin(admin.ModelAdmin):
+    list_display = ["short_id", "title", "project", "kind", "status", "level", "times_seen",
+                    "user_count", "last_seen"]
+    list_filter = ["status", "kind", "level", "is_regressed", "project"]
+    search_fields = ["title", "culprit", "grouping_hash"]
+    readonly_fields = ["grouping_hash", "grouping_version", "first_seen", "last_seen",
+                       "times_seen", "user_count", "first_release", "last_release"]
+    list_select_related = ["project"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["event_id", "title", "project", "issue", "level", "release", "environment",
+                    "timestamp"]
+    list_filter = ["level", "environment", "project"]
+    search_fields = ["event_id", "title", "release"]
+    exclude = ["data"]
+    readonly_fields = ["document"]
+    raw_id_fields = ["issue"]
+    list_select_related = ["project", "issue"]
+
+    @admin.display(description="Event JSON")
+    def document(self, event: Event) -> str:
+        # format_html escapes the event's (hostile) content.
+        pretty = orjson.dumps(event.data, option=orjson.OPT_INDENT_2).decode()
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", pretty)
+
+
+@admin.register(InboxItem)
+class InboxItemAdmin(admin.ModelAdmin):
+    """Accepted items waiting for (or refused by) their consumer; quarantined ones say why."""
+
+    list_display = ["pk", "item_type", "project", "event_id", "received_at", "attempts",
+                    "quarantined"]
+    list_filter = ["quarantined", "item_type"]
+    search_fields = ["event_id", "last_error"]
+    readonly_fields = ["project", "item_type", "event_id", "headers", "client_ip",
+                       "received_at", "attempts", "last_error"]
+    exclude = ["payload"]
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    list_display = ["version", "project", "first_seen", "last_seen"]
+    search_fields = ["version"]
+    list_filter = ["project"]
+
+
+@admin.register(Environment)
+class EnvironmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "project", "first_seen"]
+    list_filter = ["project"]
+
+
+@admin.register(IssueTagValue)
+class IssueTagValueAdmin(admin.ModelAdmin):
+    list_display = ["issue", "key", "value", "times_seen", "last_seen"]
+    search_fields = ["key", "value"]
+    raw_id_fields = ["issue"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["issue", "kind", "user", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["issue"]

@@ -181,7 +181,7 @@ def variable_value(event: dict, name: str) -> str:
     elif name.startswith("tags."):
         value = next((v for k, v in event.get("tags") or [] if k == name[5:]), None)
     else:
-        return "{{ " + name + " }}"  # not a variable: a literal
+        return "part: {{ " + name + " }}"  # not a variable: a literal part
     return f"{name}={value}" if value else f"{name}=<no value>"
 
 
