@@ -101,7 +101,8 @@ def test_a_message_with_a_thread_stack_groups_by_the_stack():
 
 def test_recursive_frames_count_once():
     components = components_of(EVENTS["recursion"])
-    assert components.count("frame: module:app.tree | function:walk | context:walk(node.child)") == 1
+    frame = "frame: module:app.tree | function:walk | context:walk(node.child)"
+    assert components.count(frame) == 1
 
 
 def test_javascript_frames():
