@@ -3,12 +3,25 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "errortrack.settings")
 
 app = Celery("errortrack")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["errortrack"])
+
+
+@worker_init.connect
+def lower_worker_priority(**kwargs: object) -> None:
+    """Digesting is throughput work; acknowledging events is latency work. Where a worker
+    shares CPUs with web processes (one machine), the kernel should favour the web processes:
+    a burst then waits in the inbox instead of slowing every SDK's request. With CPUs of its
+    own the worker loses nothing."""
+    from django.conf import settings
+
+    if settings.ERRORTRACK_WORKER_NICE:
+        os.nice(settings.ERRORTRACK_WORKER_NICE)
 
 
 @app.on_after_finalize.connect

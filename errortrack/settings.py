@@ -178,9 +178,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
-# Processes per Celery worker. One consumer drains a batch of inbox items per query; on a small
-# machine a second one mostly takes CPU from the web processes (measured in bench/ingest_load.py).
-CELERY_WORKER_CONCURRENCY = env.int("ERRORTRACK_WORKER_CONCURRENCY", 1)
+# Processes per Celery worker (each digests batches of inbox items).
+CELERY_WORKER_CONCURRENCY = env.int("ERRORTRACK_WORKER_CONCURRENCY", 2)
+ERRORTRACK_WORKER_NICE = env.int("ERRORTRACK_WORKER_NICE", 10)
 
 # --- Email ----------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
