@@ -97,9 +97,7 @@ class Normalizer:
             if name:
                 self.note("invalid_data", name)
             return None
-        if len(text) > limit:
-            text = text[: limit - 3] + "..."
-        return text
+        return cut(text, limit)
 
     def int_or_none(self, value: Any) -> int | None:
         if isinstance(value, bool):
@@ -117,27 +115,17 @@ class Normalizer:
         place: strings cut at MAX_STRING, nesting below MAX_DEPTH replaced by a note."""
         value_type = type(value)
         if value_type is str:
-            return value if len(value) <= MAX_STRING else value[: MAX_STRING - 3] + "..."
-        if value_type is dict:
+            return cut(value, MAX_STRING)
+        if value_type is dict or value_type is list:
             if depth >= MAX_DEPTH:
                 return "[too deep]"
-            for key, item in value.items():
+            for key, item in value.items() if value_type is dict else enumerate(value):
                 item_type = type(item)
                 if item_type is str:
                     if len(item) > MAX_STRING:
-                        value[key] = item[: MAX_STRING - 3] + "..."
+                        value[key] = cut(item, MAX_STRING)
                 elif item_type is dict or item_type is list:
                     value[key] = self.bag(item, depth + 1)
-        elif value_type is list:
-            if depth >= MAX_DEPTH:
-                return "[too deep]"
-            for index, item in enumerate(value):
-                item_type = type(item)
-                if item_type is str:
-                    if len(item) > MAX_STRING:
-                        value[index] = item[: MAX_STRING - 3] + "..."
-                elif item_type is dict or item_type is list:
-                    value[index] = self.bag(item, depth + 1)
         return value
 
     # --- the event ---------------------------------------------------------------------------
@@ -375,7 +363,7 @@ class Normalizer:
             value_type = type(value)
             if kind is str:
                 if value_type is str:
-                    frame[key] = value if len(value) <= 1024 else value[:1021] + "..."
+                    frame[key] = cut(value, 1024)
             elif kind is int:
                 number = value if value_type is int else self.int_or_none(value)
                 if number is not None:
@@ -554,6 +542,11 @@ class Normalizer:
         return result
 
 
+def cut(text: str, limit: int) -> str:
+    """`text`, or its start and "..." when longer than `limit`."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def unix_seconds(value: Any) -> float | None:
     """A breadcrumb's time: JavaScript sends unix seconds, Python RFC 3339."""
     if type(value) is float or type(value) is int:
@@ -713,9 +706,7 @@ def make_storable(value: Any, depth: int = 0) -> Any:
     """Replace NUL and lone surrogates (PostgreSQL refuses them), cut strings over MAX_STRING
     and data nested deeper than MAX_DEPTH, in keys and values alike."""
     if isinstance(value, str):
-        if len(value) > MAX_STRING:
-            value = value[: MAX_STRING - 3] + "..."
-        return clean_string(value)
+        return clean_string(cut(value, MAX_STRING))
     if isinstance(value, dict):
         if depth >= MAX_DEPTH:
             return "[too deep]"
