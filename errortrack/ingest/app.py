@@ -57,9 +57,12 @@ CORS_HEADERS = [
 
 async def respond(send: Any, status: int, body: dict,
                   headers: list[tuple[bytes, bytes]] = ()) -> None:
+    payload = orjson.dumps(body)
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), *CORS_HEADERS, *headers]})
-    await send({"type": "http.response.body", "body": orjson.dumps(body)})
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(payload)).encode()),
+                            *CORS_HEADERS, *headers]})
+    await send({"type": "http.response.body", "body": payload})
 
 
 @dataclass(slots=True)
@@ -97,6 +100,7 @@ class IngestApp:
 async def respond_gif(send: Any) -> None:
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"image/gif"), (b"cache-control", b"no-cache"),
+                            (b"content-length", str(len(TRANSPARENT_GIF)).encode()),
                             *CORS_HEADERS]})
     await send({"type": "http.response.body", "body": TRANSPARENT_GIF})
 
