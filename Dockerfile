@@ -21,4 +21,4 @@ RUN pip install --no-cache-dir . \
 
 USER errortrack
 EXPOSE 8000
-CMD ["uvicorn", "errortrack.asgi:application", "--lifespan", "off", "--host", "0.0.0.0", "--port", "8000", "--workers", "4"]
+CMD ["uvicorn", "errortrack.asgi:application", "--lifespan", "off", "--no-access-log", "--host", "0.0.0.0", "--port", "8000", "--workers", "4"]

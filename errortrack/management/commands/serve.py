@@ -51,7 +51,7 @@ class Command(BaseCommand):
         self.stdout.write(f"errortrack (embedded) serving on http://{host}:{port}")
         try:
             uvicorn.run("errortrack.asgi:application", host=host, port=port, lifespan="off",
-                        log_level=settings.LOGGING["root"]["level"].lower())
+                        log_level=settings.LOGGING["root"]["level"].lower(), access_log=False)
         finally:
             runner.stop()
 
