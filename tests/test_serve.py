@@ -16,6 +16,7 @@ from django.db import connections
 
 from health.heartbeat import SCHEDULER, last_seen
 from tests.conftest import database_url_for, start_server
+from tests.test_ingest_e2e import wait_for_events
 
 HEARTBEAT_WAIT_SECONDS = 40
 
@@ -57,6 +58,45 @@ def test_embedded_serve_runs_the_scheduler_beside_the_web_server(tmp_path):
         if server.process.poll() is None:
             interrupt_and_check_all_stopped(server)
     assert "errortrack (embedded) serving" in server.log()
+
+
+def background_children(server) -> list[psutil.Process]:
+    return [child for child in psutil.Process(server.process.pid).children()
+            if "spawn_main" in " ".join(child.cmdline())]
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_background_process_is_replaced_and_the_digest_goes_on(tmp_path, web_project):
+    """The digest runs in a child process of its own; if it dies, serve starts another."""
+    server = start_full_server(tmp_path)
+    try:
+        [first] = background_children(server)
+        first.kill()
+        first.wait(10)
+        deadline = time.monotonic() + 20
+        while not (children := background_children(server)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [child.pid for child in children] != [first.pid] and len(children) == 1
+        key = web_project.keys.get().public_key
+        response = requests.post(f"{server.url}/api/{web_project.pk}/envelope/",
+                                 params={"sentry_key": key}, timeout=10,
+                                 data=b'{}\n{"type":"event"}\n{"message":"after restart"}')
+        assert response.status_code == 200
+        wait_for_events(1, project=web_project)
+    finally:
+        if server.process.poll() is None:
+            interrupt_and_check_all_stopped(server)
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_the_background_process_ends_when_serve_is_killed(tmp_path):
+    server = start_full_server(tmp_path)
+    [child] = background_children(server)
+    server.process.kill()
+    server.process.wait(10)
+    assert child.wait(10) is not None or not child.is_running()
 
 
 @pytest.mark.scaleout

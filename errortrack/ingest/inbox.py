@@ -8,8 +8,14 @@ from django.conf import settings
 
 from errortrack.models import InboxItem
 
-# Embedded mode: the background runner waits on this; ingest sets it after a commit.
+# Embedded mode: the background runner waits on this; ingest sets it after a commit. `serve`
+# swaps in a cross-process event when the runner lives in a child process.
 doorbell = threading.Event()
+
+
+def use_doorbell(event: object) -> None:
+    global doorbell
+    doorbell = event
 
 
 @dataclass(slots=True)

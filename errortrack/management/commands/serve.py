@@ -1,6 +1,7 @@
 """Serve errortrack: one command for both modes.
 
-Embedded (no REDIS_URL): uvicorn in this process, periodic jobs in a thread beside it.
+Embedded (no REDIS_URL): uvicorn in this process, the periodic jobs (the digest among them) in a
+child process beside it.
 Scale-out (REDIS_URL): the web server, a Celery worker and Celery beat as child processes
 (errortrack.topology); Ctrl-C or SIGTERM stops them all. `--only NAME` runs one of them in the
 foreground (what docker-compose and the tests' server fixture do).
@@ -43,10 +44,9 @@ class Command(BaseCommand):
     def _serve_embedded(self, host: str, port: int) -> None:
         import uvicorn
 
-        from errortrack.background import BackgroundRunner
-        from errortrack.jobs import periodic_jobs
+        from errortrack.background import BackgroundProcess
 
-        runner = BackgroundRunner(periodic_jobs())
+        runner = BackgroundProcess()
         runner.start()
         self.stdout.write(f"errortrack (embedded) serving on http://{host}:{port}")
         try:

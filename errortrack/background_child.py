@@ -1,0 +1,22 @@
+"""Entry point of embedded mode's background process (errortrack.background.BackgroundProcess).
+
+Its own module, importing nothing of Django at the top: a spawned child unpickles its target
+before Django is set up.
+"""
+
+import os
+import signal
+from typing import Any
+
+
+def main(doorbell: Any, stop: Any, parent_pid: int) -> None:
+    """Set Django up afresh, then run the periodic jobs until told to stop (or orphaned)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: serve decides
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "errortrack.settings")
+    import django
+
+    django.setup()
+    from errortrack.background import BackgroundRunner
+    from errortrack.jobs import periodic_jobs
+
+    BackgroundRunner(periodic_jobs(), doorbell).run(stop, parent_pid)
