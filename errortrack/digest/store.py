@@ -10,7 +10,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import connection
 
@@ -281,8 +281,9 @@ def store_batch(batch: list[PreparedEvent]) -> Facts:
         for prepared in batch:
             groups[prepared.group_key].append(prepared)
         releases = release_first_seen(batch)
-        created = create_missing_issues(groups, lock_issues(groups))
-        issue_of = lock_issues(groups)
+        existing = lock_issues(groups)
+        created = create_missing_issues(groups, existing)
+        issue_of = {**existing, **lock_issues(created)} if created else existing
         facts.new_issues = [issue_of[key].pk for key in created if key in issue_of]
         new_users = count_new_users(batch, issue_of)
         hourly_users = count_new_hourly_users(batch, issue_of)
@@ -312,7 +313,3 @@ def insert_events(batch: list[PreparedEvent], issue_of: dict) -> None:
          p.event["level"], p.event.get("release", ""), p.event.get("environment", ""),
          p.event["title"][:255], data_field.get_db_prep_save(EncodedJSON(p.document), connection))
         for p in batch])
-
-
-def utc(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, UTC)
