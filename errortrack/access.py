@@ -5,13 +5,24 @@ else raises Http404, so outsiders cannot learn that it exists) and a read-write 
 who may see it but lack the role get PermissionDenied).
 """
 
+import re
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from errortrack.models import ApiToken, Member, Organization, Project, ProjectKey, Team
+from errortrack.models import (
+    ApiToken,
+    Event,
+    Issue,
+    Member,
+    Organization,
+    Project,
+    ProjectKey,
+    Team,
+)
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -114,3 +125,53 @@ def get_api_token_for_user(user: User, token_id: int) -> ApiToken:
     if token is None:
         raise Http404("No such token.")
     return token
+
+
+def issues_for_user(user: User) -> QuerySet[Issue]:
+    """Issues of the user's organizations."""
+    if not user.is_authenticated:
+        return Issue.objects.none()
+    return Issue.objects.filter(project__organization__members__user=user)
+
+
+SHORT_ID = re.compile(r"^([A-Za-z0-9_-]+)-(\d+)$")
+
+
+def get_issue_for_user(user: User, issue_id: str, org_slug: str | None = None) -> Issue:
+    """An issue by numeric id (or short id like WEB-12 with `org_slug`), 404 for outsiders."""
+    issues = issues_for_user(user).select_related("project__organization")
+    if org_slug is not None:
+        issues = issues.filter(project__organization__slug=org_slug)
+    short = SHORT_ID.match(issue_id or "")
+    if issue_id.isdigit() and len(issue_id) <= 18:
+        issue = issues.filter(pk=int(issue_id)).first()
+    elif short and org_slug is not None:
+        issue = issues.filter(project__slug__iexact=short[1], short_id=int(short[2])).first()
+    else:
+        issue = None
+    if issue is not None and issue.merged_into_id is not None:  # merged: its parent now
+        issue = issues.filter(pk=issue.merged_into_id).first()
+    if issue is None:
+        raise Http404("No such issue.")
+    return issue
+
+
+def get_rw_issue_for_user(user: User, issue_id: str, org_slug: str | None = None) -> Issue:
+    """Every member triages (resolve, assign, comment); only the read check is needed."""
+    return get_issue_for_user(user, issue_id, org_slug)
+
+
+def get_deletable_issue_for_user(user: User, issue_id: str,
+                                 org_slug: str | None = None) -> Issue:
+    issue = get_issue_for_user(user, issue_id, org_slug)
+    _require_manager(_membership_or_404(user, issue.project.organization.slug))
+    return issue
+
+
+def get_event_for_user(user: User, org_slug: str, project_slug: str, event_id: str) -> Event:
+    project = get_project_for_user(user, org_slug, project_slug)
+    event = Event.objects.filter(project=project, event_id=event_id.replace("-", "").lower(),
+                                 issue__isnull=False).select_related("issue").first()
+    if event is None:
+        raise Http404("No such event.")
+    return event

@@ -6,7 +6,7 @@ raise django.core.exceptions.ValidationError with a message a person can act on.
 
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,6 +21,8 @@ from errortrack.models import (
     Activity,
     ApiToken,
     Issue,
+    IssueBookmark,
+    IssueSeen,
     Member,
     Organization,
     Project,
@@ -110,6 +112,12 @@ def set_project_key_active(key: ProjectKey, active: bool) -> ProjectKey:
     return key
 
 
+def rename_project_key(key: ProjectKey, label: str) -> ProjectKey:
+    key.label = label.strip()[:64] or "Default"
+    key.save(update_fields=["label"])
+    return key
+
+
 def set_project_key_rate_limit(key: ProjectKey, count: int, window_seconds: int) -> ProjectKey:
     _check_rate_limit(count, window_seconds)
     key.rate_limit_count = count
@@ -173,25 +181,96 @@ STATUS_ACTIVITY = {
 
 @transaction.atomic
 def set_issue_status(issue: Issue, status: str, user: AbstractBaseUser | None = None,
-                     in_next_release: bool = False) -> Issue:
+                     in_next_release: bool = False,
+                     ignore_minutes: int | None = None) -> Issue:
     """Resolve, unresolve or ignore an issue, recorded as activity.
 
     Resolved "in the next release": events from releases already seen keep it resolved; the
     first event of a newer release reopens it as a regression (errortrack.digest.store).
+    Ignored for `ignore_minutes`: the first event after that reopens it.
     """
     if status not in STATUS_ACTIVITY:
         raise ValidationError(f"Unknown status {status!r}; use one of "
                               f"{', '.join(STATUS_ACTIVITY)}.")
     if in_next_release and status != Issue.Status.RESOLVED:
         raise ValidationError("Only a resolution can wait for the next release.")
+    if ignore_minutes is not None and (status != Issue.Status.IGNORED
+                                       or not 0 < ignore_minutes <= 525_600):
+        raise ValidationError("An ignore duration is 1 to 525,600 minutes, for ignoring.")
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    now = timezone.now()
     issue.status = status
-    issue.resolved_at = timezone.now() if status == Issue.Status.RESOLVED else None
+    issue.resolved_at = now if status == Issue.Status.RESOLVED else None
     issue.resolved_in_next_release = in_next_release
+    issue.ignore_until = now + timedelta(minutes=ignore_minutes) if ignore_minutes else None
     if status != Issue.Status.UNRESOLVED:
         issue.is_regressed = False
     issue.save(update_fields=["status", "resolved_at", "resolved_in_next_release",
-                              "is_regressed"])
-    Activity.objects.create(issue=issue, user=user, kind=STATUS_ACTIVITY[status],
-                            data={"in_next_release": True} if in_next_release else {})
+                              "is_regressed", "ignore_until"])
+    data: dict = {"in_next_release": True} if in_next_release else {}
+    if ignore_minutes:
+        data["ignore_minutes"] = ignore_minutes
+    Activity.objects.create(issue=issue, user=user, kind=STATUS_ACTIVITY[status], data=data)
     return issue
+
+
+@transaction.atomic
+def assign_issue(issue: Issue, assignee: AbstractBaseUser | Team | None,
+                 actor: AbstractBaseUser | None = None) -> Issue:
+    """Assign to a member or a team of the issue's organization, or unassign (None)."""
+    organization_id = issue.project.organization_id
+    if isinstance(assignee, Team) and assignee.organization_id != organization_id:
+        raise ValidationError("That team is not in this issue's organization.")
+    if assignee is not None and not isinstance(assignee, Team) and not Member.objects.filter(
+            organization_id=organization_id, user=assignee).exists():
+        raise ValidationError("That user is not a member of this issue's organization.")
+    issue.assigned_user = None if isinstance(assignee, Team) else assignee
+    issue.assigned_team = assignee if isinstance(assignee, Team) else None
+    issue.save(update_fields=["assigned_user", "assigned_team"])
+    if assignee is None:
+        Activity.objects.create(issue=issue, user=actor, kind=Activity.Kind.UNASSIGNED)
+    else:
+        kind = "team" if isinstance(assignee, Team) else "user"
+        Activity.objects.create(issue=issue, user=actor, kind=Activity.Kind.ASSIGNED,
+                                data={"assignee": str(assignee.pk), "assigneeType": kind})
+    return issue
+
+
+def set_issue_bookmark(issue: Issue, user: AbstractBaseUser, bookmarked: bool) -> None:
+    if bookmarked:
+        IssueBookmark.objects.get_or_create(issue=issue, user=user)
+    else:
+        IssueBookmark.objects.filter(issue=issue, user=user).delete()
+
+
+def set_issue_seen(issue: Issue, user: AbstractBaseUser, seen: bool) -> None:
+    if seen:
+        IssueSeen.objects.update_or_create(issue=issue, user=user,
+                                           defaults={"last_seen": timezone.now()})
+    else:
+        IssueSeen.objects.filter(issue=issue, user=user).delete()
+
+
+def delete_issue(issue: Issue) -> None:
+    """Delete an issue with its events, counters and activity. A new event with its
+    fingerprint opens a new issue."""
+    issue.delete()
+
+
+@transaction.atomic
+def merge_issues(issues: list[Issue], user: AbstractBaseUser | None = None) -> Issue:
+    """Merge issues of one project into the one with the most events; return that parent."""
+    from errortrack.digest.merge import merge_into
+
+    if len({issue.project_id for issue in issues}) != 1:
+        raise ValidationError("Only issues of one project can be merged.")
+    locked = list(Issue.objects.select_for_update().filter(
+        pk__in=[issue.pk for issue in issues], merged_into__isnull=True).order_by("id"))
+    if len(locked) < 2:
+        raise ValidationError("Merging needs at least two issues.")
+    parent = max(locked, key=lambda issue: (issue.times_seen, -issue.pk))
+    children = [issue for issue in locked if issue.pk != parent.pk]
+    merge_into(parent, children)
+    Activity.objects.create(issue=parent, user=user, kind=Activity.Kind.MERGE,
+                            data={"children": [str(child.pk) for child in children]})
+    return parent

@@ -35,3 +35,28 @@ def make_member(organization: Organization, username: str,
     user = make_user(username)
     actions.add_member(organization, user, role)
     return user
+
+
+def digest_events(project: Project, *payloads: dict) -> None:
+    """Events made as every event is: into the inbox, then through the digest."""
+    import uuid
+
+    import orjson
+    from django.utils import timezone
+
+    from errortrack.ingest.consume import consume_inbox
+    from errortrack.models import InboxItem
+
+    InboxItem.objects.bulk_create([
+        InboxItem(project=project, item_type="event", event_id=uuid.uuid4().hex, headers={},
+                  payload=orjson.dumps(payload)) for payload in payloads])
+    consume_inbox(timezone.now())
+
+
+def error_event(kind: str = "KeyError", value: str = "'sku'", **extra: object) -> dict:
+    """A Python error as sentry-sdk sends it (trimmed): one in-app frame."""
+    return {"platform": "python", "level": "error", "exception": {"values": [
+        {"type": kind, "value": value, "stacktrace": {"frames": [
+            {"module": "shop.views", "function": "checkout", "lineno": 42, "in_app": True,
+             "context_line": f"raise {kind}()", "pre_context": ["def checkout():"],
+             "post_context": [""], "vars": {"cart": "{}"}}]}}]}, **extra}

@@ -6,8 +6,14 @@ A route without parameters must be listed in PUBLIC_ROUTES with a reason. A new 
 must be added to `tenant_parameters`: the test fails until then, on purpose.
 """
 
+import uuid
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from errortrack.ingest.consume import consume_inbox
+from errortrack.models import InboxItem, Issue
 
 # Routes that name no tenant object, and why each may answer an outsider.
 PUBLIC_ROUTES = {
@@ -17,6 +23,8 @@ PUBLIC_ROUTES = {
     "password_change": "the user's own account",
     "password_change_done": "the user's own account",
     "api-root": "token validation for sentry-cli; reveals only the caller's own token",
+    "api-organizations": "lists only the caller's own organizations",
+    "api-projects": "lists only the projects of the caller's organizations",
     "health-live": "health probe",
     "health-ready": "health probe",
     "livez": "health probe",
@@ -41,12 +49,25 @@ def walk(patterns: list, namespace: str = "") -> list[tuple[str, URLPattern]]:
     return found
 
 
-def tenant_parameters(alpha, web_project) -> dict[str, str]:
+def tenant_parameters(alpha, web_project, issue=None) -> dict[str, str]:
+    issue = issue or digested_issue(web_project)
     return {
         "org_slug": alpha.slug,
         "project_slug": web_project.slug,
         "public_key": web_project.keys.first().public_key,
+        "key_id": web_project.keys.first().public_key,
+        "issue_id": str(issue.pk),
+        "event_id": issue.events.get().event_id,
+        "key": "level",
     }
+
+
+def digested_issue(project):
+    """One of alice's issues, made the way every issue is: through the digest."""
+    InboxItem.objects.create(project=project, item_type="event", event_id=uuid.uuid4().hex,
+                             headers={}, payload=b'{"message": "alpha only"}')
+    consume_inbox(timezone.now())
+    return Issue.objects.get(project=project)
 
 
 def route_parameters(pattern: URLPattern) -> list[str]:

@@ -1,7 +1,42 @@
+"""Sentry's web API paths under /api/0/ (the legacy /issues/{id}/ forms too)."""
+
 from django.urls import path
 
-from errortrack.api import views
+from errortrack.api import events, issues, organizations, views
+
+ORG = "organizations/<slug:org_slug>"
+PROJECT = "projects/<slug:org_slug>/<slug:project_slug>"
+
+
+def issue_routes(prefix: str, name: str) -> list:
+    """The routes under one issue, once under an organization and once legacy."""
+    return [
+        path(f"{prefix}/", issues.IssueDetail.as_view(), name=f"{name}"),
+        path(f"{prefix}/events/", events.IssueEventList.as_view(), name=f"{name}-events"),
+        path(f"{prefix}/events/<str:event_id>/", events.IssueEventDetail.as_view(),
+             name=f"{name}-event"),
+        path(f"{prefix}/tags/", events.IssueTagList.as_view(), name=f"{name}-tags"),
+        path(f"{prefix}/tags/<str:key>/", events.IssueTagDetail.as_view(), name=f"{name}-tag"),
+        path(f"{prefix}/tags/<str:key>/values/", events.IssueTagValueList.as_view(),
+             name=f"{name}-tag-values"),
+    ]
+
 
 urlpatterns = [
     path("", views.ApiRootView.as_view(), name="api-root"),
+    path("organizations/", organizations.OrganizationList.as_view(), name="api-organizations"),
+    path(f"{ORG}/", organizations.OrganizationDetail.as_view(), name="api-organization"),
+    path(f"{ORG}/projects/", organizations.ProjectList.as_view(),
+         name="api-organization-projects"),
+    path(f"{ORG}/issues/", issues.IssueList.as_view(), name="api-organization-issues"),
+    *issue_routes(f"{ORG}/issues/<str:issue_id>", "api-issue"),
+    *issue_routes("issues/<str:issue_id>", "api-legacy-issue"),
+    path("projects/", organizations.ProjectList.as_view(), name="api-projects"),
+    path(f"{PROJECT}/", organizations.ProjectDetail.as_view(), name="api-project"),
+    path(f"{PROJECT}/keys/", organizations.ProjectKeyList.as_view(), name="api-project-keys"),
+    path(f"{PROJECT}/keys/<str:key_id>/", organizations.ProjectKeyDetail.as_view(),
+         name="api-project-key"),
+    path(f"{PROJECT}/issues/", issues.IssueList.as_view(), name="api-project-issues"),
+    path(f"{PROJECT}/events/<str:event_id>/", events.ProjectEventDetail.as_view(),
+         name="api-project-event"),
 ]

@@ -116,12 +116,22 @@ def issue_fields(prepared: PreparedEvent) -> dict:
 
 
 def lock_issues(keys: Collection[tuple[int, str]]) -> dict[tuple[int, str], Issue]:
-    """The issues of `keys` that exist, locked (PostgreSQL) in id order."""
+    """The issues of `keys` that exist, locked (PostgreSQL) in id order; a merged issue's key
+    maps to the issue it was merged into."""
     issues = Issue.objects.select_for_update().filter(
         kind=Issue.Kind.ERROR, project_id__in={project_id for project_id, _ in keys},
         grouping_hash__in={grouping_hash for _, grouping_hash in keys}).order_by("id")
-    return {key: issue for issue in issues
-            if (key := (issue.project_id, issue.grouping_hash)) in keys}
+    found = {key: issue for issue in issues
+             if (key := (issue.project_id, issue.grouping_hash)) in keys}
+    parent_ids = {issue.merged_into_id for issue in found.values() if issue.merged_into_id}
+    if parent_ids:
+        parents = {issue.pk: issue for issue in
+                   Issue.objects.select_for_update().filter(pk__in=parent_ids).order_by("id")}
+        found = {key: parents.get(issue.merged_into_id, issue) if issue.merged_into_id
+                 else issue for key, issue in found.items()}
+        for key, issue in list(found.items()):  # one object per issue, so counts add up
+            found[key] = parents.get(issue.pk, issue)
+    return found
 
 
 def release_first_seen(batch: list[PreparedEvent]) -> dict[tuple[int, str], datetime]:
@@ -149,6 +159,11 @@ def regresses(issue: Issue, events: list[PreparedEvent],
     return False
 
 
+def ignore_expired(issue: Issue, moment: datetime) -> bool:
+    return (issue.status == Issue.Status.IGNORED and issue.ignore_until is not None
+            and moment >= issue.ignore_until)
+
+
 def update_issue(issue: Issue, events: list[PreparedEvent], new_users: int, created: bool,
                  releases: dict[tuple[int, str], datetime], facts: Facts) -> None:
     latest = max(events, key=lambda p: p.timestamp)
@@ -161,6 +176,11 @@ def update_issue(issue: Issue, events: list[PreparedEvent], new_users: int, crea
     issue.first_seen = min(issue.first_seen, min(p.timestamp for p in events))
     issue.times_seen += len(events)
     issue.user_count += new_users
+    if not created and ignore_expired(issue, latest.timestamp):
+        issue.status = Issue.Status.UNRESOLVED
+        issue.ignore_until = None
+        Activity.objects.create(issue=issue, kind=Activity.Kind.SET_UNRESOLVED,
+                                data={"reason": "ignore_expired", "event_id": latest.event_id})
     if not created and regresses(issue, events, releases):
         issue.status = Issue.Status.UNRESOLVED
         issue.is_regressed = True
@@ -174,7 +194,8 @@ def update_issue(issue: Issue, events: list[PreparedEvent], new_users: int, crea
 
 ISSUE_UPDATE_FIELDS = ["title", "culprit", "level", "platform", "event_type", "metadata",
                        "last_seen", "first_seen", "last_release", "times_seen", "user_count",
-                       "status", "is_regressed", "resolved_at", "resolved_in_next_release"]
+                       "status", "is_regressed", "resolved_at", "resolved_in_next_release",
+                       "ignore_until"]
 
 
 def save_issues(issues: list[Issue]) -> None:
@@ -287,12 +308,15 @@ def store_batch(batch: list[PreparedEvent]) -> Facts:
         facts.new_issues = [issue_of[key].pk for key in created if key in issue_of]
         new_users = count_new_users(batch, issue_of)
         hourly_users = count_new_hourly_users(batch, issue_of)
+        by_issue: dict[int, list[PreparedEvent]] = defaultdict(list)  # merged keys share one
         for key, events in groups.items():
-            issue = issue_of[key]
-            update_issue(issue, events, new_users.get(issue.pk, 0),
-                         issue.pk in facts.new_issues, releases, facts)
-            facts.events_by_issue[issue.pk] = len(events)
-        save_issues(list(issue_of.values()))
+            by_issue[issue_of[key].pk].extend(events)
+        issues = {issue.pk: issue for issue in issue_of.values()}
+        for pk, events in by_issue.items():
+            update_issue(issues[pk], events, new_users.get(pk, 0), pk in facts.new_issues,
+                         releases, facts)
+            facts.events_by_issue[pk] = len(events)
+        save_issues(list(issues.values()))
         insert_events(batch, issue_of)
         write_buckets(batch, issue_of, hourly_users)
         write_releases_and_environments(batch)

@@ -13,7 +13,9 @@ from errortrack.models.issues import (
     Environment,
     Event,
     Issue,
+    IssueBookmark,
     IssueHourBucket,
+    IssueSeen,
     IssueTagValue,
     IssueUser,
     IssueUserHour,
@@ -32,7 +34,8 @@ from errortrack.models.tenancy import (
 
 __all__ = [
     "Activity", "ApiToken", "DiscardCounts", "Environment", "Event", "EventAttachment",
-    "InboxItem", "Issue", "IssueHourBucket", "IssueTagValue", "IssueUser", "IssueUserHour",
-    "Member", "Organization", "Project", "ProjectKey", "ProjectMinuteBucket", "Release",
-    "SessionCounts", "Team", "TransactionSummary", "UserReport",
+    "InboxItem", "Issue", "IssueBookmark", "IssueHourBucket", "IssueSeen", "IssueTagValue",
+    "IssueUser", "IssueUserHour", "Member", "Organization", "Project", "ProjectKey",
+    "ProjectMinuteBucket", "Release", "SessionCounts", "Team", "TransactionSummary",
+    "UserReport",
 ]

@@ -38,12 +38,22 @@ class Issue(models.Model):
     # Resolved "in the next release": events of releases seen before resolved_at don't reopen it.
     resolved_in_next_release = models.BooleanField(default=False)
     is_regressed = models.BooleanField(default=False)  # reopened by an event after resolution
+    # Ignored "for a while": the first event after this reopens it.
+    ignore_until = models.DateTimeField(null=True, blank=True)
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
     times_seen = models.PositiveBigIntegerField(default=0)
     user_count = models.PositiveIntegerField(default=0)
     first_release = models.CharField(max_length=200, blank=True, default="")
     last_release = models.CharField(max_length=200, blank=True, default="")
+    # Who is on it: a user or a team, never both (errortrack.actions.assign_issue).
+    assigned_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                      null=True, blank=True, related_name="assigned_issues")
+    assigned_team = models.ForeignKey("errortrack.Team", on_delete=models.SET_NULL, null=True,
+                                      blank=True, related_name="assigned_issues")
+    # Merged into another issue: its events moved there, and so do new ones with its hash.
+    merged_into = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True,
+                                    related_name="merged_children")
 
     class Meta:
         constraints = [
@@ -199,6 +209,37 @@ class ProjectMinuteBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.minute:%Y-%m-%d %H:%M} {self.release}: {self.events}"
+
+
+class IssueBookmark(models.Model):
+    """A user's bookmark on an issue."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="bookmarks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issue", "user"],
+                                               name="issue_bookmark_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ★ {self.issue_id}"
+
+
+class IssueSeen(models.Model):
+    """That a user has looked at an issue (Sentry's hasSeen)."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="seen_by")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    last_seen = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issue", "user"],
+                                               name="issue_seen_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.issue_id}"
 
 
 class Activity(models.Model):

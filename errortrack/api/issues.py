@@ -1,0 +1,206 @@
+"""Issues: lists with Sentry's search syntax, one issue, and bulk changes.
+
+Routes (as Sentry's):
+- `GET|PUT|DELETE /api/0/projects/{org}/{project}/issues/` and `/organizations/{org}/issues/`
+- `GET|PUT|DELETE /api/0/organizations/{org}/issues/{id}/` and the legacy `/api/0/issues/{id}/`
+
+Bulk PUT/DELETE take `?id=` (repeatable), or else apply to everything the query matches.
+"""
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from rest_framework import serializers as drf
+from rest_framework.exceptions import ParseError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from errortrack import access, actions, search
+from errortrack.api import serializers
+from errortrack.api.organizations import valid
+from errortrack.api.pagination import paginate
+from errortrack.models import Issue, Member, Organization, Project, Team
+
+ISSUE_SCOPES = {"GET": "event:read", "PUT": "event:write", "DELETE": "event:admin"}
+SORTS = {"date": ("-last_seen", "-id"), "new": ("-first_seen", "-id"),
+         "freq": ("-times_seen", "-id"), "user": ("-user_count", "-id")}
+MAX_BULK = 1000
+STATUSES = ["resolved", "resolvedInNextRelease", "unresolved", "ignored", "muted"]
+
+
+def _stats_period(request: Request, default: str = "24h") -> str | None:
+    period = request.query_params.get("statsPeriod",
+                                      request.query_params.get("groupStatsPeriod", default))
+    if period not in ("", "24h", "14d", "auto"):
+        raise ParseError("statsPeriod must be 24h, 14d or empty.")
+    return "24h" if period == "auto" else (period or None)
+
+
+def filtered_issues(request: Request, organization: Organization,
+                    project: Project | None) -> QuerySet[Issue]:
+    """The issues a list or bulk request means: query (default is:unresolved), projects,
+    environments, sort."""
+    issues = Issue.objects.filter(project__organization=organization, merged_into__isnull=True)
+    if project is not None:
+        issues = issues.filter(project=project)
+    else:
+        wanted = [p for p in request.query_params.getlist("project") if p not in ("", "-1")]
+        if wanted:
+            if not all(p.isdigit() for p in wanted):
+                raise ParseError("project must be project ids.")
+            issues = issues.filter(project_id__in=[int(p) for p in wanted])
+    ids = request.query_params.getlist("id")
+    if ids:
+        if not all(i.isdigit() and len(i) <= 18 for i in ids):
+            raise ParseError("id must be issue ids.")
+        return issues.filter(pk__in=[int(i) for i in ids])
+    query = request.query_params.get("query", "is:unresolved")
+    for environment in request.query_params.getlist("environment"):
+        query += f' environment:"{environment}"' if environment else ""
+    issues = search.apply(issues, query, request.user)
+    sort = request.query_params.get("sort", "date")
+    if sort not in SORTS:
+        raise ParseError(f"sort must be one of {', '.join(SORTS)}.")
+    return issues.order_by(*SORTS[sort])
+
+
+class IssueUpdate(drf.Serializer):
+    """A PUT body; the field names are Sentry's (camelCase)."""
+
+    status = drf.ChoiceField(STATUSES, required=False)
+    statusDetails = drf.DictField(required=False)
+    substatus = drf.CharField(required=False, allow_null=True)
+    snoozeDuration = drf.IntegerField(required=False, min_value=1)
+    assignedTo = drf.CharField(required=False, allow_null=True, allow_blank=True)
+    hasSeen = drf.BooleanField(required=False)
+    isBookmarked = drf.BooleanField(required=False)
+    isSubscribed = drf.BooleanField(required=False)
+    isPublic = drf.BooleanField(required=False)
+    merge = drf.BooleanField(required=False)
+
+
+def resolve_assignee(value: str | None, organization: Organization
+                     ) -> AbstractBaseUser | Team | None:
+    """`user:<id>`, `team:<id>`, a username or an email of a member; empty or null: nobody."""
+    if not value:
+        return None
+    kind, _, ident = value.partition(":")
+    if kind == "team" and ident.isdigit():
+        team = organization.teams.filter(pk=int(ident)).first()
+        if team is None:
+            raise ValidationError(f"No team {value} in this organization.")
+        return team
+    members = Member.objects.filter(organization=organization).select_related("user")
+    if kind == "user" and ident.isdigit():
+        member = members.filter(user_id=int(ident)).first()
+    else:
+        member = (members.filter(user__username=value).first()
+                  or members.filter(user__email__iexact=value).first())
+    if member is None:
+        raise ValidationError(f"No member {value!r} in this organization.")
+    return member.user
+
+
+def apply_update(issues: list[Issue], body: dict, user: AbstractBaseUser,
+                 organization: Organization) -> dict:
+    """Apply a PUT body to `issues` through the actions; return what Sentry echoes."""
+    result: dict = {}
+    details = body.get("statusDetails") or {}
+    if "status" in body:
+        status = body["status"]
+        in_next = status == "resolvedInNextRelease" or bool(details.get("inNextRelease"))
+        status = {"resolvedInNextRelease": "resolved", "muted": "ignored"}.get(status, status)
+        minutes = body.get("snoozeDuration") or details.get("ignoreDuration")
+        if minutes is not None and not (isinstance(minutes, int) and minutes > 0):
+            raise ValidationError("ignoreDuration must be a whole number of minutes.")
+        for issue in issues:
+            actions.set_issue_status(issue, status, user, in_next_release=in_next,
+                                     ignore_minutes=minutes if status == "ignored" else None)
+        result.update(status=status, statusDetails=(
+            {"inNextRelease": True} if in_next else
+            {"ignoreDuration": minutes} if minutes else {}))
+    if "assignedTo" in body:
+        assignee = resolve_assignee(body["assignedTo"], organization)
+        for issue in issues:
+            actions.assign_issue(issue, assignee, user)
+        result["assignedTo"] = serializers.assignee_json(assignee)
+    for field, action in (("hasSeen", actions.set_issue_seen),
+                          ("isBookmarked", actions.set_issue_bookmark)):
+        if field in body:
+            for issue in issues:
+                action(issue, user, body[field])
+            result[field] = body[field]
+    for field in ("isSubscribed", "isPublic"):  # accepted; errortrack has no such state yet
+        if field in body:
+            result[field] = False
+    return result
+
+
+class IssueList(APIView):
+    """A project's or an organization's issues; PUT and DELETE change many at once."""
+
+    required_scopes = ISSUE_SCOPES
+
+    def scope(self, request: Request, org_slug: str,
+              project_slug: str | None) -> tuple[Organization, Project | None]:
+        if project_slug is None:
+            return access.get_organization_for_user(request.user, org_slug), None
+        project = access.get_project_for_user(request.user, org_slug, project_slug)
+        return project.organization, project
+
+    def get(self, request: Request, org_slug: str, project_slug: str | None = None) -> Response:
+        organization, project = self.scope(request, org_slug, project_slug)
+        issues = filtered_issues(request, organization, project).select_related(
+            "project__organization", "assigned_user", "assigned_team")
+        page = paginate(request, issues)
+        return Response(serializers.issues(page.items, request.user, _stats_period(request)),
+                        headers={"Link": page.link})
+
+    def put(self, request: Request, org_slug: str, project_slug: str | None = None) -> Response:
+        organization, project = self.scope(request, org_slug, project_slug)
+        body = valid(IssueUpdate, request.data)
+        issues = list(filtered_issues(request, organization, project)[:MAX_BULK])
+        if not issues:
+            return Response(status=204)
+        if body.get("merge"):
+            if len(issues) < 2:
+                raise ValidationError("Merging needs at least two issues.")
+            primary = actions.merge_issues(issues, request.user)
+            return Response({"merge": {"parent": str(primary.pk),
+                                       "children": [str(i.pk) for i in issues
+                                                    if i.pk != primary.pk]}})
+        with transaction.atomic():
+            return Response(apply_update(issues, body, request.user, organization))
+
+    def delete(self, request: Request, org_slug: str,
+               project_slug: str | None = None) -> Response:
+        organization, project = self.scope(request, org_slug, project_slug)
+        access.get_rw_organization_for_user(request.user, org_slug)
+        for issue in filtered_issues(request, organization, project)[:MAX_BULK]:
+            actions.delete_issue(issue)
+        return Response(status=204)
+
+
+class IssueDetail(APIView):
+    """One issue, by id (or short id with the organization): read, change, delete."""
+
+    required_scopes = ISSUE_SCOPES
+
+    def get(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
+        issue = access.get_issue_for_user(request.user, issue_id, org_slug)
+        [body] = serializers.issues([issue], request.user, "24h")
+        return Response(body)
+
+    def put(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
+        issue = access.get_rw_issue_for_user(request.user, issue_id, org_slug)
+        body = valid(IssueUpdate, request.data)
+        with transaction.atomic():
+            result = apply_update([issue], body, request.user, issue.project.organization)
+        return Response(result)
+
+    def delete(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
+        issue = access.get_deletable_issue_for_user(request.user, issue_id, org_slug)
+        actions.delete_issue(issue)
+        return Response(status=202)
