@@ -4,7 +4,8 @@ Routes (as Sentry's):
 - `GET|PUT|DELETE /api/0/projects/{org}/{project}/issues/` and `/organizations/{org}/issues/`
 - `GET|PUT|DELETE /api/0/organizations/{org}/issues/{id}/` and the legacy `/api/0/issues/{id}/`
 
-Bulk PUT/DELETE take `?id=` (repeatable), or else apply to everything the query matches.
+Bulk PUT/DELETE take `?id=` (repeatable), or else apply to what `query` and `status` match: with
+neither, to every issue (what `sentry-cli issues … --all` sends).
 """
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -38,10 +39,10 @@ def _stats_period(request: Request, default: str = "24h") -> str | None:
     return "24h" if period == "auto" else (period or None)
 
 
-def filtered_issues(request: Request, organization: Organization,
-                    project: Project | None) -> QuerySet[Issue]:
-    """The issues a list or bulk request means: query (default is:unresolved), projects,
-    environments, sort."""
+def filtered_issues(request: Request, organization: Organization, project: Project | None,
+                    default_query: str = "is:unresolved") -> QuerySet[Issue]:
+    """The issues a list or bulk request means: ids, or the query (by default unresolved ones
+    for a list, all of them for a bulk change), status, projects, environments; sorted."""
     issues = Issue.objects.filter(project__organization=organization, merged_into__isnull=True)
     if project is not None:
         issues = issues.filter(project=project)
@@ -56,7 +57,10 @@ def filtered_issues(request: Request, organization: Organization,
         if not all(i.isdigit() and len(i) <= 18 for i in ids):
             raise ParseError("id must be issue ids.")
         return issues.filter(pk__in=[int(i) for i in ids])
-    query = request.query_params.get("query", "is:unresolved")
+    query = request.query_params.get("query", default_query)
+    status = request.query_params.get("status")  # sentry-cli's --status
+    if status:
+        query = f"{query} is:{'ignored' if status == 'muted' else status}"
     for environment in request.query_params.getlist("environment"):
         query += f' environment:"{environment}"' if environment else ""
     issues = search.apply(issues, query, request.user)
@@ -70,9 +74,9 @@ class IssueUpdate(drf.Serializer):
     """A PUT body; the field names are Sentry's (camelCase)."""
 
     status = drf.ChoiceField(STATUSES, required=False)
-    statusDetails = drf.DictField(required=False)
+    statusDetails = drf.DictField(required=False, allow_null=True)
     substatus = drf.CharField(required=False, allow_null=True)
-    snoozeDuration = drf.IntegerField(required=False, min_value=1)
+    snoozeDuration = drf.IntegerField(required=False, allow_null=True, min_value=1)  # sentry-cli
     assignedTo = drf.CharField(required=False, allow_null=True, allow_blank=True)
     hasSeen = drf.BooleanField(required=False)
     isBookmarked = drf.BooleanField(required=False)
@@ -161,7 +165,7 @@ class IssueList(APIView):
     def put(self, request: Request, org_slug: str, project_slug: str | None = None) -> Response:
         organization, project = self.scope(request, org_slug, project_slug)
         body = valid(IssueUpdate, request.data)
-        issues = list(filtered_issues(request, organization, project)[:MAX_BULK])
+        issues = list(filtered_issues(request, organization, project, "")[:MAX_BULK])
         if not issues:
             return Response(status=204)
         if body.get("merge"):
@@ -178,7 +182,7 @@ class IssueList(APIView):
                project_slug: str | None = None) -> Response:
         organization, project = self.scope(request, org_slug, project_slug)
         access.get_rw_organization_for_user(request.user, org_slug)
-        for issue in filtered_issues(request, organization, project)[:MAX_BULK]:
+        for issue in filtered_issues(request, organization, project, "")[:MAX_BULK]:
             actions.delete_issue(issue)
         return Response(status=204)
 

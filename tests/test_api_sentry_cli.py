@@ -1,0 +1,45 @@
+"""sentry-cli (from PyPI) against the real server: info, issues list, resolve, mute, unresolve."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from errortrack import actions, tokens
+from errortrack.models import Issue
+from tests.factories import digest_events, error_event
+
+
+@pytest.fixture
+def cli(errortrack_server, transactional_db, alice, web_project):
+    executable = shutil.which("sentry-cli", path=str(Path(sys.executable).parent))
+    assert executable, "sentry-cli comes with the test extras: run `make test`"
+    token = actions.create_api_token(alice, "cli", tokens.SCOPES)[1]
+    env = {"SENTRY_URL": errortrack_server.url, "SENTRY_AUTH_TOKEN": token,
+           "SENTRY_ORG": "alpha", "SENTRY_PROJECT": "web", "PATH": "/usr/bin:/bin"}
+
+    def run(*args: str) -> str:
+        proc = subprocess.run([executable, *args], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+        return proc.stdout
+    return run
+
+
+def test_info_lists_and_triage_through_sentry_cli(cli, web_project):
+    digest_events(web_project, error_event("KeyError"), error_event("TypeError"),
+                  {"message": "third"})
+    key_error = Issue.objects.get(title__startswith="KeyError")
+    assert "alice" in cli("info")
+    listed = cli("issues", "list")
+    assert "KeyError: 'sku'" in listed and "WEB-" in listed and "third" in listed
+    cli("issues", "resolve", "-i", str(key_error.pk))
+    key_error.refresh_from_db()
+    assert key_error.status == "resolved"
+    assert "KeyError" not in cli("issues", "list", "--query", "is:unresolved")
+    cli("issues", "mute", "-s", "unresolved")
+    assert set(Issue.objects.values_list("status", flat=True)) == {"resolved", "ignored"}
+    cli("issues", "unresolve", "-a")
+    assert set(Issue.objects.values_list("status", flat=True)) == {"unresolved"}
