@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from errortrack.views import organizations, project_keys
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("settings/<slug:org_slug>/projects/<slug:project_slug>/keys/<str:public_key>/",
          project_keys.key_update, name="project-key-update"),
     path("api/0/", include("errortrack.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("", include("health.urls")),
 ]

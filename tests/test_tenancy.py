@@ -25,6 +25,8 @@ PUBLIC_ROUTES = {
     "api-root": "token validation for sentry-cli; reveals only the caller's own token",
     "api-organizations": "lists only the caller's own organizations",
     "api-projects": "lists only the projects of the caller's organizations",
+    "api-schema": "the OpenAPI description of the routes; no data",
+    "api-docs": "Swagger UI for that description; no data",
     "health-live": "health probe",
     "health-ready": "health probe",
     "livez": "health probe",

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from errortrack import access
 from errortrack.api import serializers
 from errortrack.api.pagination import paginate
+from errortrack.api.schema import detail, listing, query
 from errortrack.models import Event, Issue, IssueTagValue
 
 EVENT_SCOPES = {"GET": "event:read"}
@@ -39,6 +40,7 @@ class IssueEventList(APIView):
 
     required_scopes = EVENT_SCOPES
 
+    @listing(query("full", "true for whole events"))
     def get(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
         full = request.query_params.get("full", "").lower() in ("1", "true")
@@ -52,6 +54,7 @@ class IssueEventDetail(APIView):
 
     required_scopes = EVENT_SCOPES
 
+    @detail()
     def get(self, request: Request, issue_id: str, event_id: str,
             org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
@@ -70,6 +73,7 @@ class IssueEventDetail(APIView):
 class ProjectEventDetail(APIView):
     required_scopes = EVENT_SCOPES
 
+    @detail()
     def get(self, request: Request, org_slug: str, project_slug: str,
             event_id: str) -> Response:
         return full_event(access.get_event_for_user(request.user, org_slug, project_slug,
@@ -95,6 +99,7 @@ class IssueTagList(APIView):
 
     required_scopes = EVENT_SCOPES
 
+    @detail()
     def get(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
         keys = (IssueTagValue.objects.filter(issue=issue).values("key")
@@ -108,6 +113,7 @@ class IssueTagDetail(APIView):
 
     required_scopes = EVENT_SCOPES
 
+    @detail()
     def get(self, request: Request, issue_id: str, key: str,
             org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
@@ -124,6 +130,7 @@ class IssueTagValueList(APIView):
 
     required_scopes = EVENT_SCOPES
 
+    @listing()
     def get(self, request: Request, issue_id: str, key: str,
             org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)

@@ -22,6 +22,7 @@ from errortrack import access, actions, search
 from errortrack.api import serializers
 from errortrack.api.organizations import valid
 from errortrack.api.pagination import paginate
+from errortrack.api.schema import ISSUE_FILTERS, detail, extend_schema, listing
 from errortrack.models import Issue, Member, Organization, Project, Team
 
 ISSUE_SCOPES = {"GET": "event:read", "PUT": "event:write", "DELETE": "event:admin"}
@@ -154,6 +155,7 @@ class IssueList(APIView):
         project = access.get_project_for_user(request.user, org_slug, project_slug)
         return project.organization, project
 
+    @listing(*ISSUE_FILTERS)
     def get(self, request: Request, org_slug: str, project_slug: str | None = None) -> Response:
         organization, project = self.scope(request, org_slug, project_slug)
         issues = filtered_issues(request, organization, project).select_related(
@@ -162,6 +164,7 @@ class IssueList(APIView):
         return Response(serializers.issues(page.items, request.user, _stats_period(request)),
                         headers={"Link": page.link})
 
+    @extend_schema(parameters=ISSUE_FILTERS, request=IssueUpdate, responses={200: dict})
     def put(self, request: Request, org_slug: str, project_slug: str | None = None) -> Response:
         organization, project = self.scope(request, org_slug, project_slug)
         body = valid(IssueUpdate, request.data)
@@ -178,6 +181,7 @@ class IssueList(APIView):
         with transaction.atomic():
             return Response(apply_update(issues, body, request.user, organization))
 
+    @extend_schema(parameters=ISSUE_FILTERS, responses={204: None})
     def delete(self, request: Request, org_slug: str,
                project_slug: str | None = None) -> Response:
         organization, project = self.scope(request, org_slug, project_slug)
@@ -192,11 +196,13 @@ class IssueDetail(APIView):
 
     required_scopes = ISSUE_SCOPES
 
+    @detail()
     def get(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
         [body] = serializers.issues([issue], request.user, "24h")
         return Response(body)
 
+    @detail(request=IssueUpdate)
     def put(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_rw_issue_for_user(request.user, issue_id, org_slug)
         body = valid(IssueUpdate, request.data)
@@ -204,6 +210,7 @@ class IssueDetail(APIView):
             result = apply_update([issue], body, request.user, issue.project.organization)
         return Response(result)
 
+    @extend_schema(responses={202: None})
     def delete(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_deletable_issue_for_user(request.user, issue_id, org_slug)
         actions.delete_issue(issue)

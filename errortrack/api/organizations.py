@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from errortrack import access, actions
 from errortrack.api import serializers
 from errortrack.api.pagination import paginate
+from errortrack.api.schema import detail, listing
 
 
 def paged(request: Request, items, shape) -> Response:
@@ -18,6 +19,7 @@ def paged(request: Request, items, shape) -> Response:
 class OrganizationList(APIView):
     required_scopes = {"GET": "org:read"}
 
+    @listing()
     def get(self, request: Request) -> Response:
         orgs = access.organizations_for_user(request.user).order_by("slug")
         return paged(request, orgs, serializers.organization)
@@ -26,6 +28,7 @@ class OrganizationList(APIView):
 class OrganizationDetail(APIView):
     required_scopes = {"GET": "org:read"}
 
+    @detail()
     def get(self, request: Request, org_slug: str) -> Response:
         org = access.get_organization_for_user(request.user, org_slug)
         return Response(serializers.organization(org))
@@ -36,6 +39,7 @@ class ProjectList(APIView):
 
     required_scopes = {"GET": "project:read"}
 
+    @listing()
     def get(self, request: Request, org_slug: str | None = None) -> Response:
         organization = (access.get_organization_for_user(request.user, org_slug)
                         if org_slug else None)
@@ -47,6 +51,7 @@ class ProjectList(APIView):
 class ProjectDetail(APIView):
     required_scopes = {"GET": "project:read"}
 
+    @detail()
     def get(self, request: Request, org_slug: str, project_slug: str) -> Response:
         project = access.get_project_for_user(request.user, org_slug, project_slug)
         return Response(serializers.project(project))
@@ -74,10 +79,12 @@ def valid(serializer_class: type[drf.Serializer], data: object) -> dict:
 class ProjectKeyList(APIView):
     required_scopes = {"GET": "project:read", "POST": "project:write"}
 
+    @listing()
     def get(self, request: Request, org_slug: str, project_slug: str) -> Response:
         project = access.get_project_for_user(request.user, org_slug, project_slug)
         return paged(request, project.keys.all(), serializers.project_key)
 
+    @detail(request=KeyInput, status=201)
     def post(self, request: Request, org_slug: str, project_slug: str) -> Response:
         project = access.get_rw_project_for_user(request.user, org_slug, project_slug)
         body = valid(KeyInput, request.data)
@@ -91,11 +98,13 @@ class ProjectKeyList(APIView):
 class ProjectKeyDetail(APIView):
     required_scopes = {"GET": "project:read", "PUT": "project:write"}
 
+    @detail()
     def get(self, request: Request, org_slug: str, project_slug: str,
             key_id: str) -> Response:
         key = access.get_project_key_for_user(request.user, org_slug, project_slug, key_id)
         return Response(serializers.project_key(key))
 
+    @detail(request=KeyInput)
     def put(self, request: Request, org_slug: str, project_slug: str, key_id: str) -> Response:
         key = access.get_rw_project_key_for_user(request.user, org_slug, project_slug, key_id)
         body = valid(KeyInput, request.data)

@@ -1,5 +1,7 @@
 """API root: how sentry-cli (`info`, `login`) validates a token."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +15,7 @@ class ApiRootView(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         user = request.user
         if not user.is_authenticated:

@@ -1,0 +1,35 @@
+"""OpenAPI descriptions for the API views (drf-spectacular): the parameters each route reads
+and the shapes it answers, so /api/schema/ is complete and schemathesis can explore it."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+
+OBJECT = OpenApiTypes.OBJECT
+
+
+def query(name: str, description: str, many: bool = False,
+          kind: OpenApiTypes = OpenApiTypes.STR) -> OpenApiParameter:
+    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description,
+                            many=many)
+
+
+PAGE = [query("cursor", "Sentry's cursor, `0:<offset>:<is_prev>`, from the Link header"),
+        query("limit", "Items per page (1-100)", kind=OpenApiTypes.INT)]
+ISSUE_FILTERS = [
+    query("query", "Sentry search syntax; default `is:unresolved`, empty for all"),
+    query("sort", "date, new, freq or user"),
+    query("statsPeriod", "24h (default), 14d or empty"),
+    query("environment", "Only issues seen in these environments", many=True),
+    query("project", "Organization lists: project ids (-1 for all)", many=True),
+    query("status", "resolved, unresolved, ignored or muted"),
+    query("id", "Bulk changes: these issue ids", many=True),
+]
+
+
+def listing(*extra: OpenApiParameter, description: str = "") -> extend_schema:
+    return extend_schema(parameters=[*PAGE, *extra], responses={200: OBJECT},
+                         description=description)
+
+
+def detail(description: str = "", request: object = None, status: int = 200) -> extend_schema:
+    return extend_schema(request=request, responses={status: OBJECT}, description=description)
