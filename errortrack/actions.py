@@ -130,6 +130,8 @@ def create_api_token(user: AbstractBaseUser, name: str, scopes: Iterable[str],
                      expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """Create a token and return it with its plaintext, which is never stored or shown again."""
     scopes = sorted(set(scopes))
+    if not scopes:
+        raise ValidationError("Choose at least one scope.")
     unknown = [s for s in scopes if s not in tokens.SCOPES]
     if unknown:
         raise ValidationError(f"Unknown scopes: {', '.join(unknown)}.")

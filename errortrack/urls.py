@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from errortrack.views import organizations, project_keys
+from errortrack.views import api_tokens, organizations, project_keys
 
 urlpatterns = [
     path("", organizations.home, name="home"),
@@ -20,6 +20,9 @@ urlpatterns = [
          project_keys.key_create, name="project-key-create"),
     path("settings/<slug:org_slug>/projects/<slug:project_slug>/keys/<str:public_key>/",
          project_keys.key_update, name="project-key-update"),
+    path("settings/account/api/auth-tokens/", api_tokens.token_list, name="api-tokens"),
+    path("settings/account/api/auth-tokens/<int:token_id>/revoke/", api_tokens.token_revoke,
+         name="api-token-revoke"),
     path("api/0/", include("errortrack.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

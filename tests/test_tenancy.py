@@ -12,8 +12,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from errortrack import actions
 from errortrack.ingest.consume import consume_inbox
-from errortrack.models import InboxItem, Issue
+from errortrack.models import ApiToken, InboxItem, Issue
 
 # Routes that name no tenant object, and why each may answer an outsider.
 PUBLIC_ROUTES = {
@@ -25,6 +26,8 @@ PUBLIC_ROUTES = {
     "api-root": "token validation for sentry-cli; reveals only the caller's own token",
     "api-organizations": "lists only the caller's own organizations",
     "api-projects": "lists only the projects of the caller's organizations",
+    "api-tokens": "the user's own tokens",
+    "api-tokens-api": "the user's own tokens",
     "api-schema": "the OpenAPI description of the routes; no data",
     "api-docs": "Swagger UI for that description; no data",
     "health-live": "health probe",
@@ -61,7 +64,14 @@ def tenant_parameters(alpha, web_project, issue=None) -> dict[str, str]:
         "issue_id": str(issue.pk),
         "event_id": issue.events.get().event_id,
         "key": "level",
+        "token_id": str(owner_token(alpha).pk),
     }
+
+
+def owner_token(organization) -> ApiToken:
+    """A token of the organization's first member (alice): tokens belong to users."""
+    owner = organization.members.order_by("pk").first().user
+    return actions.create_api_token(owner, "walk", ["org:read"])[0]
 
 
 def digested_issue(project):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from errortrack.api import events, issues, organizations, views
+from errortrack.api import account, events, issues, organizations, views
 
 ORG = "organizations/<slug:org_slug>"
 PROJECT = "projects/<slug:org_slug>/<slug:project_slug>"
@@ -24,6 +24,7 @@ def issue_routes(prefix: str, name: str) -> list:
 
 urlpatterns = [
     path("", views.ApiRootView.as_view(), name="api-root"),
+    path("api-tokens/", account.ApiTokenList.as_view(), name="api-tokens-api"),
     path("organizations/", organizations.OrganizationList.as_view(), name="api-organizations"),
     path(f"{ORG}/", organizations.OrganizationDetail.as_view(), name="api-organization"),
     path(f"{ORG}/projects/", organizations.ProjectList.as_view(),
