@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from errortrack.models import (
+    Activity,
     ApiToken,
     Event,
     Issue,
@@ -159,6 +160,20 @@ def get_issue_for_user(user: User, issue_id: str, org_slug: str | None = None) -
 def get_rw_issue_for_user(user: User, issue_id: str, org_slug: str | None = None) -> Issue:
     """Every member triages (resolve, assign, comment); only the read check is needed."""
     return get_issue_for_user(user, issue_id, org_slug)
+
+
+def get_comment_for_user(user: User, issue: Issue, comment_id: str,
+                         authored: bool = False) -> Activity:
+    """A comment on `issue` (already checked for `user`); with `authored`, only one the user
+    wrote (only authors edit or delete theirs)."""
+    comments = Activity.objects.filter(issue=issue, kind=Activity.Kind.NOTE)
+    if authored:
+        comments = comments.filter(user=user.pk)
+    comment = (comments.select_related("user").filter(pk=int(comment_id)).first()
+               if comment_id.isdigit() and len(comment_id) <= 18 else None)
+    if comment is None:
+        raise Http404("No such comment.")
+    return comment
 
 
 def get_deletable_issue_for_user(user: User, issue_id: str,

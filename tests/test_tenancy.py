@@ -65,13 +65,17 @@ def tenant_parameters(alpha, web_project, issue=None) -> dict[str, str]:
         "event_id": issue.events.get().event_id,
         "key": "level",
         "token_id": str(owner_token(alpha).pk),
+        "comment_id": str(actions.add_comment(issue, owner_of(alpha), "owner's note").pk),
     }
+
+
+def owner_of(organization):
+    return organization.members.order_by("pk").first().user
 
 
 def owner_token(organization) -> ApiToken:
     """A token of the organization's first member (alice): tokens belong to users."""
-    owner = organization.members.order_by("pk").first().user
-    return actions.create_api_token(owner, "walk", ["org:read"])[0]
+    return actions.create_api_token(owner_of(organization), "walk", ["org:read"])[0]
 
 
 def digested_issue(project):

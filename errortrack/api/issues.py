@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from errortrack import access, actions, search
 from errortrack.api import serializers
+from errortrack.api.activity import recent_activity
 from errortrack.api.organizations import valid
 from errortrack.api.pagination import paginate
 from errortrack.api.schema import ISSUE_FILTERS, detail, extend_schema, listing
@@ -200,7 +201,7 @@ class IssueDetail(APIView):
     def get(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
         [body] = serializers.issues([issue], request.user, "24h")
-        return Response(body)
+        return Response({**body, "activity": recent_activity(issue.pk)})
 
     @detail(request=IssueUpdate)
     def put(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:

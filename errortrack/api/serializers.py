@@ -10,9 +10,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Count
 from django.utils import timezone
 
 from errortrack.models import (
+    Activity,
     Event,
     Issue,
     IssueBookmark,
@@ -75,6 +77,20 @@ def assignee_json(assignee: AbstractBaseUser | Team | None) -> dict | None:
     return None
 
 
+def user_json(user: AbstractBaseUser | None) -> dict | None:
+    if user is None:
+        return None
+    name = user.get_full_name() or user.get_username()
+    return {"id": str(user.pk), "name": name, "username": user.get_username(),
+            "email": user.email}
+
+
+def activity(item: Activity) -> dict:
+    """One activity entry; `type` uses Sentry's names (note, set_resolved, assigned, …)."""
+    return {"id": str(item.pk), "type": item.kind, "user": user_json(item.user),
+            "data": item.data, "dateCreated": iso(item.created_at)}
+
+
 def _substatus(issue: Issue, now: datetime) -> str | None:
     if issue.status == Issue.Status.RESOLVED:
         return None
@@ -108,14 +124,18 @@ def issues(items: list[Issue], user: AbstractBaseUser, stats_period: str | None 
                      .values_list("issue_id", flat=True))
     seen = set(IssueSeen.objects.filter(issue_id__in=ids, user=user.pk)
                .values_list("issue_id", flat=True))
+    comments = dict(Activity.objects.filter(issue_id__in=ids, kind=Activity.Kind.NOTE)
+                    .order_by().values("issue_id").annotate(n=Count("id"))
+                    .values_list("issue_id", "n"))
     now = timezone.now()
     stats = _stats(ids, stats_period, now) if stats_period in STATS_PERIODS else None
     return [issue_json(issue, issue.pk in bookmarked, issue.pk in seen, now,
-                       {stats_period: stats[issue.pk]} if stats else None) for issue in items]
+                       {stats_period: stats[issue.pk]} if stats else None,
+                       comments.get(issue.pk, 0)) for issue in items]
 
 
 def issue_json(issue: Issue, bookmarked: bool, seen: bool, now: datetime,
-               stats: dict | None) -> dict:
+               stats: dict | None, num_comments: int = 0) -> dict:
     org_slug = issue.project.organization.slug
     status_details: dict[str, Any] = {}
     if issue.status == Issue.Status.RESOLVED and issue.resolved_in_next_release:
@@ -130,7 +150,7 @@ def issue_json(issue: Issue, bookmarked: bool, seen: bool, now: datetime,
         "project": {"id": str(issue.project_id), "name": issue.project.name,
                     "slug": issue.project.slug, "platform": issue.project.platform or None},
         "type": issue.event_type, "issueType": issue.kind, "issueCategory": issue.kind,
-        "metadata": issue.metadata, "numComments": 0, "assignedTo": assignee_json(
+        "metadata": issue.metadata, "numComments": num_comments, "assignedTo": assignee_json(
             issue.assigned_user if issue.assigned_user_id else issue.assigned_team),
         "isBookmarked": bookmarked, "isSubscribed": False, "subscriptionDetails": None,
         "hasSeen": seen, "annotations": [], "isUnhandled": False,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from errortrack.api import account, events, issues, organizations, views
+from errortrack.api import account, activity, events, issues, organizations, views
 
 ORG = "organizations/<slug:org_slug>"
 PROJECT = "projects/<slug:org_slug>/<slug:project_slug>"
@@ -15,6 +15,11 @@ def issue_routes(prefix: str, name: str) -> list:
         path(f"{prefix}/events/", events.IssueEventList.as_view(), name=f"{name}-events"),
         path(f"{prefix}/events/<str:event_id>/", events.IssueEventDetail.as_view(),
              name=f"{name}-event"),
+        path(f"{prefix}/activities/", activity.IssueActivity.as_view(),
+             name=f"{name}-activities"),
+        path(f"{prefix}/comments/", activity.IssueCommentList.as_view(), name=f"{name}-comments"),
+        path(f"{prefix}/comments/<str:comment_id>/", activity.IssueCommentDetail.as_view(),
+             name=f"{name}-comment"),
         path(f"{prefix}/tags/", events.IssueTagList.as_view(), name=f"{name}-tags"),
         path(f"{prefix}/tags/<str:key>/", events.IssueTagDetail.as_view(), name=f"{name}-tag"),
         path(f"{prefix}/tags/<str:key>/values/", events.IssueTagValueList.as_view(),
