@@ -34,7 +34,8 @@ def api_world(db, alice, web_project, connection_kept_open):
     return {"token": actions.create_api_token(alice, "fuzz", tokens.SCOPES)[1],
             "path": {"org_slug": "alpha", "project_slug": "web", "issue_id": str(issue.pk),
                      "event_id": issue.events.get().event_id, "key": "customer",
-                     "key_id": web_project.keys.get().public_key}}
+                     "key_id": web_project.keys.get().public_key,
+                     "comment_id": str(actions.add_comment(issue, alice, "fuzz me").pk)}}
 
 
 # Built when the module is collected: generating the schema needs no database.

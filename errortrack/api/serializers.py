@@ -10,9 +10,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 
+from errortrack.dbfunctions import EpochSeconds
 from errortrack.models import (
     Activity,
     Event,
@@ -102,19 +103,23 @@ def _substatus(issue: Issue, now: datetime) -> str | None:
 
 
 def _stats(issue_ids: list[int], period: str, now: datetime) -> dict[int, list]:
+    """Sentry's `[[slot start (Unix seconds), events], …]` per issue, summed per slot by the
+    database from the hourly buckets (daily slots are UTC days)."""
     step, points = STATS_PERIODS[period]
-    end = now.replace(minute=0, second=0, microsecond=0)
-    if step == timedelta(days=1):
-        end = end.replace(hour=0)
-    start = end - step * (points - 1)
-    counts: dict[int, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
-    for issue_id, hour, events in IssueHourBucket.objects.filter(
-            issue_id__in=issue_ids, hour__gte=start).values_list("issue_id", "hour", "events"):
-        slot = hour.replace(hour=0) if step == timedelta(days=1) else hour
-        counts[issue_id][slot] += events
-    slots = [start + step * n for n in range(points)]
-    return {issue_id: [[int(slot.timestamp()), counts[issue_id].get(slot, 0)] for slot in slots]
-            for issue_id in issue_ids}
+    size = int(step.total_seconds())
+    last = int(now.timestamp()) // size
+    first = last - points + 1
+    rows = (IssueHourBucket.objects
+            .filter(issue_id__in=issue_ids,
+                    hour__gte=datetime.fromtimestamp(first * size, UTC))
+            .annotate(slot=EpochSeconds("hour") / size).order_by()
+            .values_list("issue_id", "slot").annotate(events=Sum("events")))
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    for issue_id, slot, events in rows:
+        counts[issue_id][slot] = events
+    slots = range(first, last + 1)
+    return {issue_id: [[slot * size, by_slot.get(slot, 0)] for slot in slots]
+            for issue_id, by_slot in ((i, counts.get(i, {})) for i in issue_ids)}
 
 
 def issues(items: list[Issue], user: AbstractBaseUser, stats_period: str | None = "24h") -> list:
