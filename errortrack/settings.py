@@ -75,6 +75,10 @@ elif IS_POSTGRES:
         "timeout": env.float("ERRORTRACK_DB_POOL_TIMEOUT_SECONDS", 10.0),
     }
     _db["OPTIONS"].setdefault("connect_timeout", 5)
+    # With the pool, Django checks each connection on checkout (psycopg's check_connection):
+    # after a database restart the pool's old connections are dead, and readiness (and every
+    # request) must recover by itself.
+    _db["CONN_HEALTH_CHECKS"] = True
     # Parameters travel separately from the SQL (extended protocol). Client-side binding quoted
     # every 17 KB payload into the query text, which cost the consumer most of its CPU (py-spy).
     _db["OPTIONS"].setdefault("server_side_binding", True)
@@ -234,6 +238,16 @@ ERRORTRACK_RETENTION_INTERVAL_SECONDS = env.float("ERRORTRACK_RETENTION_INTERVAL
 ERRORTRACK_PROJECT_RATE_LIMIT = env.int("ERRORTRACK_PROJECT_RATE_LIMIT", 120_000)
 ERRORTRACK_PROJECT_RATE_LIMIT_WINDOW_SECONDS = env.int(
     "ERRORTRACK_PROJECT_RATE_LIMIT_WINDOW_SECONDS", 60)
+
+# Health and metrics. Readiness fails when a required heartbeat (comma list; empty: none, e.g.
+# for web pods whose routing should not depend on the workers) is older than the stale age.
+ERRORTRACK_READY_HEARTBEATS = _env_list("ERRORTRACK_READY_HEARTBEATS", ["scheduler", "digest"])
+ERRORTRACK_HEARTBEAT_STALE_SECONDS = env.float("ERRORTRACK_HEARTBEAT_STALE_SECONDS", 120.0)
+ERRORTRACK_READY_MAX_INBOX_LAG_SECONDS = env.float("ERRORTRACK_READY_MAX_INBOX_LAG_SECONDS",
+                                                   300.0)
+ERRORTRACK_READY_MAX_QUARANTINED = env.int("ERRORTRACK_READY_MAX_QUARANTINED", 1000)
+ERRORTRACK_READY_MIN_FREE_DISK_MB = env.int("ERRORTRACK_READY_MIN_FREE_DISK_MB", 200)
+ERRORTRACK_METRICS_TOKEN = env.str("ERRORTRACK_METRICS_TOKEN", default="")  # or …_FILE
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {

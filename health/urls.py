@@ -7,4 +7,5 @@ urlpatterns = [
     path("health/ready", views.ready, name="health-ready"),
     path("livez", views.live, name="livez"),
     path("readyz", views.ready, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
 ]

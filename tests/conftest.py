@@ -138,6 +138,8 @@ def start_server(tmp_dir: Path, database_url: str, *, all_processes: bool = Fals
     argv = [sys.executable, "manage.py", "serve", "--port", str(port)]
     if os.environ.get("REDIS_URL") and not all_processes:
         argv += ["--only", "web"]
+        # No beat and maybe no worker beside it: readiness is about the web process here.
+        extra_env.setdefault("ERRORTRACK_READY_HEARTBEATS", "")
     log_path = tmp_dir / f"server-{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,

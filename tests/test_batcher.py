@@ -24,7 +24,7 @@ def test_concurrent_requests_are_all_stored_and_answered(web_project):
         return await asyncio.gather(*(batcher.write(key, [event(n)], "127.0.0.1")
                                       for n in range(50)))
 
-    assert asyncio.run(many()) == [[]] * 50
+    assert [(a.limited, a.dropped_events) for a in asyncio.run(many())] == [([], 0)] * 50
     assert InboxItem.objects.filter(project=web_project).count() == 50
 
 
@@ -42,8 +42,10 @@ def test_rate_limited_items_are_reported_to_their_own_request(settings, web_proj
                                     batcher.write(free, [event(3)], None))
 
     tight_result, free_result = asyncio.run(both())
-    assert [(entry.scope, entry.categories) for entry in tight_result] == [("key", "error")]
-    assert free_result == []
+    assert [(entry.scope, entry.categories) for entry in tight_result.limited] == [
+        ("key", "error")]
+    assert tight_result.dropped_events == 1
+    assert (free_result.limited, free_result.dropped_events) == ([], 0)
     assert InboxItem.objects.count() == 2
 
 

@@ -34,6 +34,7 @@ PUBLIC_ROUTES = {
     "health-ready": "health probe",
     "livez": "health probe",
     "readyz": "health probe",
+    "metrics": "Prometheus scrape: counts only, no tenant data (a token setting guards it)",
 }
 # Django admin has its own gate (staff only), tested separately below.
 SKIPPED_NAMESPACES = {"admin"}

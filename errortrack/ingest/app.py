@@ -10,6 +10,7 @@ import base64
 import binascii
 import ipaddress
 import re
+import time
 import uuid
 import zlib
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from errortrack.ingest.errors import PayloadTooLarge, RequestRejected
 from errortrack.ingest.inbox import Accepted
 from errortrack.ingest.quotas import Limited, rate_limits_header
 from errortrack.ingest.streams import BodyReader
+from health import metrics
 
 # The smallest transparent GIF: what Sentry answers to the image-beacon form of /store/.
 TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -70,6 +72,8 @@ class Outcome:
     event_id: str | None
     limited: list[Limited]
     all_limited: bool
+    events: int = 0  # event items accepted or refused by the rate limits
+    dropped_events: int = 0
 
     def response(self) -> tuple[int, dict, list[tuple[bytes, bytes]]]:
         body = {"id": self.event_id} if self.event_id else {}
@@ -114,16 +118,36 @@ async def handle(scope: dict, receive: Any, send: Any, project_id: int, endpoint
     if method != "POST" and not pixel:
         await respond(send, 405, {"detail": "use POST"})
         return
+    started = time.perf_counter()
     try:
         outcome = await accept(scope, receive, project_id, endpoint)
     except RequestRejected as exc:
         await respond(send, exc.status, {"detail": exc.detail})
+        count_refused(exc.status, started)
         return
     status, body, headers = outcome.response()
     if pixel and status == 200:
         await respond_gif(send)
-        return
-    await respond(send, status, body, headers)
+    else:
+        await respond(send, status, body, headers)
+    count_outcome(outcome, started)
+
+
+def count_refused(status: int, started: float) -> None:
+    outcome = ("unauthorized" if status in (401, 403) else "too_large" if status == 413
+               else "invalid")
+    metrics.ingest_envelopes.labels(outcome).inc()
+    metrics.ingest_events.labels(outcome).inc()
+    metrics.ingest_duration.observe(time.perf_counter() - started)
+
+
+def count_outcome(outcome: "Outcome", started: float) -> None:
+    metrics.ingest_envelopes.labels("rate_limited" if outcome.all_limited else "accepted").inc()
+    if outcome.events > outcome.dropped_events:
+        metrics.ingest_events.labels("accepted").inc(outcome.events - outcome.dropped_events)
+    if outcome.dropped_events:
+        metrics.ingest_events.labels("rate_limited").inc(outcome.dropped_events)
+    metrics.ingest_duration.observe(time.perf_counter() - started)
 
 
 async def accept(scope: dict, receive: Any, project_id: int, endpoint: str) -> Outcome:
@@ -142,10 +166,13 @@ async def accept(scope: dict, receive: Any, project_id: int, endpoint: str) -> O
     if key_info is None or key != key_in_request:
         key_info = await authorized_key(key, project_id)
     kept = keep_items(envelope)
-    limited = []
+    limited, dropped = [], 0
     if kept:
-        limited = await batcher.write(key_info, kept, client_ip(scope, headers))
-    return Outcome(envelope.event_id, limited, bool(kept) and len(limited) == len(kept))
+        admission = await batcher.write(key_info, kept, client_ip(scope, headers))
+        limited, dropped = admission.limited, admission.dropped_events
+    events = sum(1 for item in kept if item.item_type in EVENT_TYPES)
+    return Outcome(envelope.event_id, limited, bool(kept) and len(limited) == len(kept),
+                   events, dropped)
 
 
 async def authorized_key(public_key: str, project_id: int) -> keys.KeyInfo:

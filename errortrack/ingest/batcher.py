@@ -31,6 +31,15 @@ class Pending:
     client_ip: str | None
     done: asyncio.Future
     limited: list[Limited] = field(default_factory=list)
+    dropped_events: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What the rate limits did to one request's items."""
+
+    limited: list[Limited]
+    dropped_events: int  # event items refused (each Limited names a refused category)
 
 
 def admit(batch: list[Pending]) -> list[InboxItem]:
@@ -43,6 +52,7 @@ def admit(batch: list[Pending]) -> list[InboxItem]:
         for item in pending.items:
             if item.item_type == "event":
                 if allowed <= 0:
+                    pending.dropped_events += 1
                     continue
                 allowed -= 1
             rows.append(inbox_row(pending.key.project_id, item, pending.client_ip))
@@ -67,7 +77,7 @@ class InboxBatcher:
         self._flushing = False
 
     async def write(self, key: KeyInfo, items: list[Accepted],
-                    client_ip: str | None) -> list[Limited]:
+                    client_ip: str | None) -> Admission:
         """Store `items` durably (or raise RequestRejected 503); return what was rate limited."""
         pending = Pending(key, items, client_ip, asyncio.get_running_loop().create_future())
         self._queue.append(pending)
@@ -75,7 +85,7 @@ class InboxBatcher:
             self._flushing = True
             asyncio.get_running_loop().create_task(self._flush())
         await pending.done
-        return pending.limited
+        return Admission(pending.limited, pending.dropped_events)
 
     async def _flush(self) -> None:
         try:

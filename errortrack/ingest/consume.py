@@ -16,6 +16,7 @@ it.
 """
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from datetime import datetime
@@ -28,6 +29,8 @@ from django.db.models import F
 from errortrack.digest import pipeline
 from errortrack.ingest.consumers import CONSUMERS
 from errortrack.models import InboxItem
+from health import metrics
+from health.heartbeat import record_digest_heartbeat
 
 log = logging.getLogger(__name__)
 DIGESTED_TYPES = {"event", "feedback"}
@@ -53,6 +56,8 @@ def _record_failure(item: InboxItem, exc: Exception) -> None:
         InboxItem.objects.filter(pk=item.pk).update(
             attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000],
             quarantined=quarantine)
+    if quarantine:
+        metrics.inbox_quarantined.inc()
 
 
 def store_halving(store: Callable[[list[Any]], object], batch: Sequence[Any],
@@ -87,6 +92,19 @@ def _consume_one(item: InboxItem, now: datetime) -> None:
 
 def consume_batch(now: datetime, batch_size: int | None = None) -> tuple[int, int]:
     """One step: consume up to `batch_size` items; return (stored, failed)."""
+    started = time.perf_counter()
+    claimed, stored, failed = _consume_claimed(now, batch_size)
+    record_digest_heartbeat(now)
+    if claimed:
+        metrics.digest_duration.observe(time.perf_counter() - started)
+        metrics.digest_batch_size.observe(claimed)
+        metrics.digest_items.labels("stored").inc(stored)
+        metrics.digest_items.labels("failed").inc(failed)
+    return stored, failed
+
+
+def _consume_claimed(now: datetime, batch_size: int | None) -> tuple[int, int, int]:
+    """Claim, consume and commit one batch; return (claimed, stored, failed)."""
     with transaction.atomic() if _claims_lock_rows() else nullcontext():
         items = _claim(batch_size or settings.ERRORTRACK_CONSUME_BATCH_SIZE)
         digested = [item for item in items if item.item_type in DIGESTED_TYPES]
@@ -98,7 +116,7 @@ def consume_batch(now: datetime, batch_size: int | None = None) -> tuple[int, in
                 stored, failures = stored + done, failures + failed
         for item, exc in failures:
             _record_failure(item, exc)
-    return stored, len(failures)
+    return len(items), stored, len(failures)
 
 
 def consume_inbox(now: datetime) -> int:

@@ -1,0 +1,109 @@
+"""Readiness (each component, with time passed in) and /metrics (parsed with
+prometheus-client's own parser), in process."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
+
+from errortrack.models import InboxItem
+from health import heartbeat
+from health.checks import run_checks
+
+
+def samples(text: str) -> dict[tuple[str, tuple], float]:
+    """{(sample name, sorted labels): value} for every sample of a scrape."""
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
+
+
+def inbox_item(project, **fields) -> InboxItem:
+    return InboxItem.objects.create(project=project, item_type="event", event_id="a" * 32,
+                                    headers={}, payload=b"{}", **fields)
+
+
+@pytest.fixture
+def heartbeats_required(settings):
+    settings.ERRORTRACK_READY_HEARTBEATS = ["scheduler", "digest"]
+    settings.ERRORTRACK_HEARTBEAT_STALE_SECONDS = 120
+
+
+@pytest.mark.django_db
+def test_fresh_heartbeats_are_ready_and_stale_ones_are_not(heartbeats_required):
+    beat_at = timezone.now()
+    heartbeat.record_scheduler_heartbeat(beat_at)
+    heartbeat.record(heartbeat.DIGEST, beat_at)
+    fresh = run_checks(beat_at + timedelta(seconds=60))
+    assert fresh["scheduler_heartbeat"]["status"] == fresh["digest_heartbeat"]["status"] == "ok"
+    stale = run_checks(beat_at + timedelta(seconds=121))
+    assert stale["scheduler_heartbeat"]["status"] == "fail"
+    assert "121 s ago" in stale["scheduler_heartbeat"]["error"]
+
+
+@pytest.mark.django_db
+def test_a_heartbeat_never_seen_fails_once_the_process_is_past_its_start(settings,
+                                                                        heartbeats_required):
+    assert run_checks(timezone.now())["digest_heartbeat"]["status"] == "ok"  # starting
+    settings.ERRORTRACK_HEARTBEAT_STALE_SECONDS = 0
+    never = run_checks(timezone.now())["digest_heartbeat"]
+    assert never["status"] == "fail" and never["error"] == "no digest heartbeat yet"
+
+
+@pytest.mark.django_db
+def test_an_old_inbox_item_or_many_quarantined_ones_make_it_unready(settings, web_project):
+    now = timezone.now()
+    item = inbox_item(web_project)
+    InboxItem.objects.filter(pk=item.pk).update(received_at=now - timedelta(seconds=400))
+    lagging = run_checks(now, verbose=True)["inbox"]
+    assert lagging["status"] == "fail" and lagging["depth"] == 1
+    assert lagging["oldest_age_seconds"] == pytest.approx(400, abs=1)
+    settings.ERRORTRACK_READY_MAX_INBOX_LAG_SECONDS = 500
+    assert run_checks(now)["inbox"]["status"] == "ok"
+
+    inbox_item(web_project, quarantined=True)
+    assert run_checks(now)["quarantine"]["status"] == "ok"
+    settings.ERRORTRACK_READY_MAX_QUARANTINED = 0
+    assert run_checks(now)["quarantine"]["error"] == "1 quarantined items (limit 0)"
+
+
+@pytest.mark.django_db
+def test_ready_answers_503_naming_the_failed_part_and_verbose_shows_detail(client, settings):
+    settings.ERRORTRACK_READY_HEARTBEATS = []
+    settings.ERRORTRACK_READY_MIN_FREE_DISK_MB = 10**9  # more than any disk has
+    response = client.get("/health/ready")
+    if settings.IS_POSTGRES:  # no local database file to watch
+        assert response.status_code == 200 and "disk" not in response.json()["components"]
+        return
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "fail" and body["components"]["disk"]["status"] == "fail"
+    assert body["components"]["database"]["status"] == "ok"
+    assert "free_mb" not in body["components"]["disk"]
+    assert "free_mb" in client.get("/readyz?verbose").json()["components"]["disk"]
+
+
+@pytest.mark.django_db
+def test_metrics_parse_and_show_the_pipeline_state(client, web_project):
+    inbox_item(web_project)
+    inbox_item(web_project, quarantined=True)
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    scraped = samples(response.content.decode())
+    assert scraped[("errortrack_inbox_depth", ())] == 1
+    assert scraped[("errortrack_inbox_quarantined", ())] == 1
+    assert scraped[("errortrack_database_up", ())] == 1
+    assert ("errortrack_ingest_envelopes_total", (("outcome", "unauthorized"),)) in scraped
+    [build] = [labels for name, labels in scraped if name == "errortrack_build_info"]
+    assert dict(build)["version"] and dict(build)["mode"] in ("embedded", "scale-out")
+    assert not [name for name, _ in scraped if not name.startswith(("errortrack_", "process_",
+                                                                     "python_"))]
+
+
+@pytest.mark.django_db
+def test_metrics_can_require_a_bearer_token(client, settings):
+    settings.ERRORTRACK_METRICS_TOKEN = "s3cret-scrape"
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+    allowed = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scrape")
+    assert allowed.status_code == 200 and b"errortrack_build_info" in allowed.content
