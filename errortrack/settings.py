@@ -257,3 +257,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Self-monitoring ------------------------------------------------------------------------------
+# errortrack's own errors, reported with sentry-sdk (to another errortrack, Sentry, or itself).
+# sentry-sdk reads SENTRY_ENVIRONMENT and SENTRY_RELEASE itself.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from errortrack.selfmonitor import start as _start_self_monitoring
+
+    _start_self_monitoring(SENTRY_DSN)
