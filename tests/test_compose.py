@@ -60,13 +60,20 @@ def test_every_app_service_shares_one_scale_out_environment(services):
 
 
 def test_migrate_runs_once_before_the_others(services):
-    assert services["migrate"]["command"][:3] == ["python", "manage.py", "migrate"]
+    assert "exec python manage.py migrate --noinput" in " ".join(services["migrate"]["command"])
     assert services["migrate"]["restart"] == "no"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     for name in PROCESSES:
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["redis"]["condition"] == "service_healthy"
+
+
+def test_every_app_process_shares_the_metrics_directory(services):
+    for name in ("migrate", *PROCESSES):
+        assert "metrics-data:/metrics-data" in services[name]["volumes"], name
+        assert services[name]["environment"]["PROMETHEUS_MULTIPROC_DIR"] == "/metrics-data"
+    assert "rm -f /metrics-data/*.db" in " ".join(services["migrate"]["command"])
 
 
 def test_postgres_redis_and_web_have_healthchecks(services):

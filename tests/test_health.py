@@ -107,3 +107,22 @@ def test_metrics_can_require_a_bearer_token(client, settings):
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
     allowed = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scrape")
     assert allowed.status_code == 200 and b"errortrack_build_info" in allowed.content
+
+
+@pytest.mark.django_db
+def test_the_dashboard_and_alert_rules_name_only_exported_metrics(client):
+    import re
+    from pathlib import Path
+
+    heartbeat.record_scheduler_heartbeat(timezone.now())
+    exported = {name for name, _ in samples(client.get("/metrics").content.decode())}
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    texts = [(docs / "monitoring" / name).read_text()
+             for name in ("grafana-dashboard.json", "errortrack-alerts.yml")]
+    named = {name for text in texts for name in re.findall(r"errortrack_[a-z_]+", text)}
+    assert len(named) >= 10
+    assert named - exported == set()
+    documented = set(re.findall(r"`(errortrack_[a-z_]+)`", (docs / "monitoring.md").read_text()))
+    families = {re.sub(r"_(bucket|count|sum)$", "", name) for name in exported
+                if name.startswith("errortrack_") and not name.endswith("_created")}
+    assert families - documented == set()  # docs/monitoring.md lists every metric
