@@ -16,6 +16,25 @@ import tempfile
 from pathlib import Path
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
+PREFIX = "errortrack-metrics-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_orphans() -> None:
+    """Private directories of `serve` processes that are gone (killed before cleaning up)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
+        pid = path.name[len(PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _empty(path: Path) -> None:
@@ -35,7 +54,8 @@ def prepare_for_command(argv: list[str]) -> None:
         else:
             Path(configured).mkdir(parents=True, exist_ok=True)
         return
-    private = tempfile.mkdtemp(prefix="errortrack-metrics-")
+    _remove_orphans()
+    private = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
     os.environ[ENV] = private
     creator = os.getpid()  # children inherit the directory, only serve removes it
 

@@ -5,9 +5,13 @@ beat as children against PostgreSQL and Redis; the scheduler's heartbeat proves 
 worker → database works. Ctrl-C (SIGINT) stops everything.
 """
 
+import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -15,6 +19,7 @@ import requests
 from django.db import connections
 
 from health.heartbeat import SCHEDULER, last_seen
+from health.multiprocess import PREFIX
 from tests.conftest import database_url_for, start_server
 from tests.test_ingest_e2e import wait_for_events
 
@@ -117,3 +122,35 @@ def test_scale_out_serve_starts_web_worker_and_beat(tmp_path):
     finally:
         if server.process.poll() is None:
             interrupt_and_check_all_stopped(server)
+
+
+def metrics_dirs(pid: int) -> list[Path]:
+    return list(Path(tempfile.gettempdir()).glob(f"{PREFIX}{pid}-*"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_stops_everything_and_removes_the_metrics_directory(tmp_path):
+    """What a container runtime or systemd sends; the same cleanup as Ctrl-C."""
+    server = start_full_server(tmp_path)
+    family = [psutil.Process(server.process.pid),
+              *psutil.Process(server.process.pid).children(recursive=True)]
+    assert len(metrics_dirs(server.process.pid)) == 1
+    server.process.send_signal(signal.SIGTERM)
+    server.process.wait(30)
+    _, alive = psutil.wait_procs(family, timeout=10)
+    assert alive == [], f"left running: {[p.cmdline() for p in alive]}"
+    assert metrics_dirs(server.process.pid) == []
+
+
+def test_a_killed_serves_metrics_directory_is_swept_at_the_next_start():
+    from health.multiprocess import _remove_orphans
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{dead.pid}-"))
+    mine = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
+    try:
+        _remove_orphans()
+        assert not orphan.exists() and mine.exists()
+    finally:
+        shutil.rmtree(mine, ignore_errors=True)

@@ -46,6 +46,10 @@ class Command(BaseCommand):
 
         from errortrack.background import BackgroundProcess
 
+        # uvicorn re-raises SIGTERM once it has shut down; with Python's default handler that
+        # would kill this process before the finally below stops the child and removes the
+        # metrics directory. SystemExit unwinds instead.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         runner = BackgroundProcess()
         runner.start()
         self.stdout.write(f"errortrack (embedded) serving on http://{host}:{port}")
