@@ -16,7 +16,7 @@ from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils import timezone
 
-from errortrack import tokens
+from errortrack import signals, tokens
 from errortrack.models import (
     Activity,
     ApiToken,
@@ -213,6 +213,8 @@ def set_issue_status(issue: Issue, status: str, user: AbstractBaseUser | None = 
     if ignore_minutes:
         data["ignore_minutes"] = ignore_minutes
     Activity.objects.create(issue=issue, user=user, kind=STATUS_ACTIVITY[status], data=data)
+    transaction.on_commit(lambda: signals.issue_status_changed.send(
+        sender=Issue, issue=issue, status=status, user=user))
     return issue
 
 

@@ -28,6 +28,8 @@ def periodic_jobs() -> list[PeriodicJob]:
         # The doorbell starts consumption at once; this interval is the safety net.
         PeriodicJob(CONSUME_JOB, settings.ERRORTRACK_CONSUME_INTERVAL_SECONDS,
                     import_string("errortrack.ingest.consume.consume_inbox")),
+        PeriodicJob("alerts.deliver", settings.ERRORTRACK_DELIVERY_INTERVAL_SECONDS,
+                    import_string("alerts.delivery.deliver_due")),
         PeriodicJob("digest.retention", settings.ERRORTRACK_RETENTION_INTERVAL_SECONDS,
                     import_string("errortrack.digest.retention.delete_expired")),
     ]

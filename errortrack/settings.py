@@ -250,6 +250,16 @@ ERRORTRACK_READY_MAX_QUARANTINED = env.int("ERRORTRACK_READY_MAX_QUARANTINED", 1
 ERRORTRACK_READY_MIN_FREE_DISK_MB = env.int("ERRORTRACK_READY_MIN_FREE_DISK_MB", 200)
 ERRORTRACK_METRICS_TOKEN = env.str("ERRORTRACK_METRICS_TOKEN", default="")  # or …_FILE
 
+# Alerts: delivery retries (kept in Delivery rows), outbound HTTP, PagerDuty's endpoint.
+ERRORTRACK_DELIVERY_INTERVAL_SECONDS = env.float("ERRORTRACK_DELIVERY_INTERVAL_SECONDS", 5.0)
+ERRORTRACK_DELIVERY_MAX_ATTEMPTS = env.int("ERRORTRACK_DELIVERY_MAX_ATTEMPTS", 5)
+ERRORTRACK_DELIVERY_RETRY_BASE_SECONDS = env.float("ERRORTRACK_DELIVERY_RETRY_BASE_SECONDS", 30.0)
+ERRORTRACK_OUTBOUND_TIMEOUT_SECONDS = env.float("ERRORTRACK_OUTBOUND_TIMEOUT_SECONDS", 10.0)
+# Hosts or networks (CIDR) notifications may reach although they are not public addresses.
+ERRORTRACK_OUTBOUND_ALLOWLIST = _env_list("ERRORTRACK_OUTBOUND_ALLOWLIST", [])
+ERRORTRACK_PAGERDUTY_EVENTS_URL = env.str("ERRORTRACK_PAGERDUTY_EVENTS_URL",
+                                          default="https://events.pagerduty.com/v2/enqueue")
+
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -61,6 +61,10 @@ inbox_quarantined = Counter(
 issues_created = Counter("errortrack_issues_created_total", "New issues.")
 issues_regressed = Counter("errortrack_issues_regressed_total",
                            "Resolved issues reopened by a new event.")
+notifications = Counter(
+    "errortrack_notifications_total",
+    "Notification attempts by channel kind and outcome (sent, retrying, failed).",
+    ["channel", "outcome"])
 events_stored = Counter("errortrack_events_stored_total",
                         "Events stored by the digest (grouped into issues).")
 

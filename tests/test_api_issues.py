@@ -241,6 +241,12 @@ def test_hostile_update_bodies_are_a_400(client, token, issues, body):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("issue_id", ["0", "99999999999999999999999", "abc", "WEB-0",
-                                      "-1", "%00"])
+                                      "-1", "%E2%80%AE"])
 def test_unknown_issue_ids_are_404(api, issues, issue_id):
     assert api("get", f"/api/0/organizations/alpha/issues/{issue_id}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_nul_in_an_issue_id_is_a_400(api, issues):
+    response = api("get", "/api/0/organizations/alpha/issues/%00/")
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]

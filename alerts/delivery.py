@@ -1,0 +1,98 @@
+"""Sending deliveries: the retry queue is the Delivery table itself, so embedded mode (the
+background loop) and scale-out (Celery) behave the same, and a worker dying mid-send only
+delays a delivery until its claim expires.
+
+Each due delivery is claimed with a conditional UPDATE (one row changed: ours), sent once, and
+its outcome recorded on the row: sent; or retried after ERRORTRACK_DELIVERY_RETRY_BASE_SECONDS
+* 2^(attempts-1) (or the receiver's Retry-After) for a transient failure, until
+ERRORTRACK_DELIVERY_MAX_ATTEMPTS; or failed at once for a permanent one, which also marks the
+channel failing.
+"""
+
+import logging
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+
+from alerts.models import Channel, Delivery
+from alerts.notifiers import NOTIFIERS, NotifyError
+from health import metrics
+
+log = logging.getLogger(__name__)
+CLAIM_SECONDS = 120  # longer than any send (timeouts are seconds); then another may retry
+BATCH = 50
+
+
+def claim(delivery_id: int, now: datetime) -> bool:
+    due = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    return Delivery.objects.filter(due, pk=delivery_id, status=Delivery.Status.PENDING,
+                                   next_attempt_at__lte=now).update(
+        claimed_until=now + timedelta(seconds=CLAIM_SECONDS)) == 1
+
+
+def retry_delay(attempts: int, retry_after: float | None) -> float:
+    backoff = settings.ERRORTRACK_DELIVERY_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
+    return max(backoff, retry_after or 0)
+
+
+def record(delivery: Delivery, now: datetime, started: float, status: int | None,
+           error: NotifyError | None) -> None:
+    delivery.attempts += 1
+    delivery.duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    delivery.claimed_until = None
+    delivery.response_code = status if error is None else error.status
+    channel_update: dict = {}
+    if error is None:
+        delivery.status, delivery.sent_at, delivery.error = Delivery.Status.SENT, now, ""
+        channel_update = {"is_failing": False, "last_error": ""}
+        outcome = "sent"
+    elif error.permanent or delivery.attempts >= settings.ERRORTRACK_DELIVERY_MAX_ATTEMPTS:
+        delivery.status, delivery.error = Delivery.Status.FAILED, str(error)[:2000]
+        if error.permanent:
+            channel_update = {"is_failing": True, "last_error": str(error)[:2000]}
+        outcome = "failed"
+    else:
+        delivery.error = str(error)[:2000]
+        delivery.next_attempt_at = now + timedelta(
+            seconds=retry_delay(delivery.attempts, error.retry_after))
+        outcome = "retrying"
+    delivery.save(update_fields=["attempts", "duration_ms", "claimed_until", "response_code",
+                                 "status", "sent_at", "error", "next_attempt_at"])
+    if channel_update:
+        Channel.objects.filter(pk=delivery.channel_id).update(**channel_update)
+    metrics.notifications.labels(delivery.channel.kind, outcome).inc()
+
+
+def send_one(delivery: Delivery, now: datetime) -> None:
+    channel = delivery.channel
+    notifier = NOTIFIERS[channel.kind](channel.config)
+    started = time.perf_counter()
+    try:
+        status = notifier.send(delivery.action, delivery.message, delivery.recipients)
+    except NotifyError as exc:
+        log.info("delivery %s to %s failed: %s", delivery.pk, channel, exc)
+        record(delivery, now, started, None, exc)
+        return
+    except Exception as exc:  # a bug in a notifier must not stop the queue
+        log.exception("delivery %s to %s raised", delivery.pk, channel)
+        record(delivery, now, started, None, NotifyError(f"{type(exc).__name__}: {exc}"))
+        return
+    record(delivery, now, started, status, None)
+
+
+def deliver_due(now: datetime) -> int:
+    """Periodic job: send every delivery that is due; return how many were attempted."""
+    attempted = 0
+    while True:
+        due = list(Delivery.objects.filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+            status=Delivery.Status.PENDING, next_attempt_at__lte=now,
+        ).order_by("next_attempt_at", "id").values_list("pk", flat=True)[:BATCH])
+        claimed = [pk for pk in due if claim(pk, now)]
+        for delivery in Delivery.objects.filter(pk__in=claimed).select_related("channel"):
+            send_one(delivery, now)
+            attempted += 1
+        if len(due) < BATCH:
+            return attempted

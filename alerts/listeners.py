@@ -1,0 +1,68 @@
+"""Where alerts hear about the rest of errortrack: the digest's facts, issue status changes
+and new projects. Wired in AlertsConfig.ready()."""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from alerts import rules
+from alerts.models import Channel, Delivery, Rule, RuleIssueState
+from errortrack.digest.facts import Facts
+from errortrack.models import Issue, Project
+
+log = logging.getLogger(__name__)
+MEMBERS_CHANNEL_NAME = "Organization members (email)"
+DEFAULT_RULE_NAME = "Email members on new issues and regressions"
+
+
+def send_soon() -> None:
+    """Scale-out: a worker sends at once. Embedded: the background loop's next delivery run
+    (ERRORTRACK_DELIVERY_INTERVAL_SECONDS) does."""
+    if settings.EMBEDDED:
+        return
+    from errortrack.tasks import run_periodic_job
+
+    transaction.on_commit(lambda: run_periodic_job.delay("alerts.deliver"))
+
+
+def on_digest_facts(facts: Facts) -> None:
+    if rules.evaluate(facts, timezone.now()):
+        send_soon()
+
+
+def resolve_deliveries(issue: Issue) -> list[Delivery]:
+    """PagerDuty channels that were sent a trigger for `issue` get a resolve (same dedup_key)."""
+    triggered = (Delivery.objects.filter(issue=issue, channel__kind=Channel.Kind.PAGERDUTY,
+                                         action=Delivery.Action.TRIGGER)
+                 .exclude(status=Delivery.Status.FAILED)
+                 .values_list("channel_id", flat=True).distinct())
+    channels = list(Channel.objects.filter(pk__in=list(triggered)))
+    return rules.enqueue(None, issue, channels, "resolved", action=Delivery.Action.RESOLVE)
+
+
+def on_issue_status_changed(sender: object, issue: Issue, status: str, **kwargs: object) -> None:
+    if status != Issue.Status.RESOLVED:
+        return
+    # A resolved issue's next event is a new episode: the rules may fire again at once.
+    RuleIssueState.objects.filter(issue=issue).delete()
+    if resolve_deliveries(issue):
+        send_soon()
+
+
+def create_default_rule(project: Project) -> Rule:
+    """As Sentry does for a new project: email its members on a new issue or a regression."""
+    channel, _ = Channel.objects.get_or_create(
+        organization=project.organization, kind=Channel.Kind.EMAIL, name=MEMBERS_CHANNEL_NAME,
+        defaults={"config": {"members": True}})
+    rule = Rule.objects.create(project=project, name=DEFAULT_RULE_NAME,
+                               triggers=[{"type": "new_issue"}, {"type": "regression"}])
+    rule.channels.add(channel)
+    return rule
+
+
+def on_project_saved(sender: object, instance: Project, created: bool, raw: bool = False,
+                     **kwargs: object) -> None:
+    if created and not raw:
+        create_default_rule(instance)

@@ -1,0 +1,98 @@
+"""Outbound HTTP for notifications, SSRF-safe in one place.
+
+A notification URL comes from a user, so it may point anywhere: the cloud metadata service, the
+database, localhost. Every request here:
+- accepts only http and https URLs;
+- resolves the host once and refuses if any address is private, loopback, link-local,
+  multicast, reserved or unspecified, unless ERRORTRACK_OUTBOUND_ALLOWLIST names the host or a
+  network holding the address (tests allow exactly their local receivers);
+- connects to the address it checked (no second DNS lookup that could answer differently),
+  sending the original Host and, for https, verifying the certificate for the original name;
+- follows no redirects, and has a connect and read timeout.
+"""
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import urllib3
+from django.conf import settings
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class OutboundRefused(ValueError):
+    """The URL may not be requested (scheme, or an address that is not public)."""
+
+
+@dataclass(frozen=True)
+class OutboundResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def _allowlist() -> tuple[set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
+    hosts, networks = set(), []
+    for entry in settings.ERRORTRACK_OUTBOUND_ALLOWLIST:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            hosts.add(entry.lower())
+    return hosts, networks
+
+
+def _is_public(address: Address) -> bool:
+    return address.is_global and not address.is_multicast
+
+
+def check_address(host: str, address: Address) -> None:
+    hosts, networks = _allowlist()
+    if _is_public(address) or host.lower() in hosts or any(address in n for n in networks):
+        return
+    raise OutboundRefused(f"{host} resolves to {address}, which is not a public address "
+                          "(allow it with ERRORTRACK_OUTBOUND_ALLOWLIST)")
+
+
+def resolve(host: str, port: int) -> Address:
+    """The first address of `host`, after checking every address it resolves to."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise OSError(f"cannot resolve {host}: {exc}") from exc
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    for address in addresses:
+        check_address(host, address)
+    return addresses[0]
+
+
+def post(url: str, body: bytes, headers: dict[str, str],
+         timeout: float | None = None) -> OutboundResponse:
+    """POST `body` to `url`. Raises OutboundRefused for a forbidden target, OSError (or
+    urllib3's errors, which are OSErrors too) for network failures."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OutboundRefused("only http and https URLs with a host can be notified")
+    if parts.username or parts.password:
+        raise OutboundRefused("credentials in notification URLs are not supported")
+    host = parts.hostname
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = resolve(host, port)
+    timeout = timeout or settings.ERRORTRACK_OUTBOUND_TIMEOUT_SECONDS
+    secure = parts.scheme == "https"
+    pool_class = urllib3.HTTPSConnectionPool if secure else urllib3.HTTPConnectionPool
+    extra = {"server_hostname": host, "assert_hostname": host} if secure else {}
+    pool = pool_class(str(address), port, timeout=urllib3.Timeout(connect=timeout, read=timeout),
+                      retries=False, maxsize=1, **extra)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    default_port = port == (443 if secure else 80)
+    try:
+        response = pool.urlopen("POST", path, body=body, redirect=False, preload_content=True,
+                                headers={"Host": host if default_port else f"{host}:{port}",
+                                         "User-Agent": "errortrack", **headers})
+    except urllib3.exceptions.HTTPError as exc:
+        raise OSError(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        pool.close()
+    return OutboundResponse(response.status, dict(response.headers), response.data[:10_000])

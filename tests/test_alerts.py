@@ -1,0 +1,281 @@
+"""Alert rules and deliveries with real receivers (HTTP on 127.0.0.1, aiosmtpd): what fires,
+what each channel gets, throttling, retries, failing channels and PagerDuty resolution.
+
+Events go through the real digest; its facts reach the rules after the commit (captured and
+run here). Windows, intervals and retries are single-step functions taking `now`, so time
+moves without sleeping.
+"""
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from alerts import actions as alert_actions
+from alerts import rules
+from alerts.delivery import claim, deliver_due
+from alerts.listeners import DEFAULT_RULE_NAME
+from alerts.models import Channel, Delivery, Rule
+from errortrack import actions
+from errortrack.digest.facts import Facts
+from errortrack.models import Issue
+from tests.factories import digest_events, error_event
+from tests.receivers import HttpReceiver, SmtpReceiver
+
+ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF"
+
+
+@pytest.fixture
+def receiver(settings):
+    with HttpReceiver() as http:
+        settings.ERRORTRACK_OUTBOUND_ALLOWLIST = ["127.0.0.1"]
+        settings.ERRORTRACK_PAGERDUTY_EVENTS_URL = http.url("/v2/enqueue")
+        settings.ERRORTRACK_DELIVERY_RETRY_BASE_SECONDS = 10
+        yield http
+
+
+@pytest.fixture
+def smtp(settings):
+    with SmtpReceiver() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield server
+
+
+@pytest.fixture
+def digest(django_capture_on_commit_callbacks):
+    """Digest events as ingest would, running what waits for the commit (the rules)."""
+    def run(project, *events):
+        with django_capture_on_commit_callbacks(execute=True):
+            digest_events(project, *events)
+    return run
+
+
+def webhook_rule(project, receiver, triggers=None, **options) -> Rule:
+    channel = alert_actions.create_channel(project.organization, "webhook", "hook",
+                                           {"url": receiver.url("/hook"), "secret": "s" * 32})
+    return alert_actions.create_rule(project, "rule", triggers or [{"type": "new_issue"}],
+                                     channels=[channel], **options)
+
+
+def sent_to(receiver, path="/hook") -> list:
+    return [r for r in receiver.requests if r.path == path]
+
+
+@pytest.mark.django_db
+def test_a_new_project_emails_its_members_on_a_new_issue(smtp, digest, alice, bob,
+                                                         web_project):
+    assert web_project.alert_rules.get().name == DEFAULT_RULE_NAME
+    digest(web_project, error_event("KeyError", "'<b>sku</b>'"))
+    assert deliver_due(timezone.now()) == 1
+    [(_, recipients)] = smtp.envelopes
+    assert sorted(recipients) == ["alice@example.com", "bob@example.com"]
+    [mail] = smtp.messages
+    assert "[web] New issue: KeyError" in mail["Subject"]
+    text, html = (part.get_payload(decode=True).decode() for part in mail.walk()
+                  if part.get_content_type() in ("text/plain", "text/html"))
+    assert "/organizations/alpha/issues/" in text
+    assert "&lt;b&gt;sku&lt;/b&gt;" in html and "<b>sku</b>" not in html  # event text escaped
+
+
+@pytest.mark.django_db
+def test_a_new_issue_reaches_a_signed_webhook_once_per_interval(receiver, digest, alice,
+                                                                web_project):
+    rule = webhook_rule(web_project, receiver,
+                        [{"type": "new_issue"}, {"type": "event_frequency", "value": 1,
+                                                  "minutes": 60}])
+    digest(web_project, error_event())
+    digest(web_project, error_event(), error_event())  # frequency holds, but within interval
+    deliver_due(timezone.now())
+    [request] = sent_to(receiver)
+    body = request.json()
+    assert body["action"] == "trigger" and body["reason"] == "new_issue"
+    assert body["title"] == "KeyError: 'sku'" and body["project"]["slug"] == "web"
+    expected = "sha256=" + hmac.new(b"s" * 32, request.body, hashlib.sha256).hexdigest()
+    assert request.headers["X-Errortrack-Signature"] == expected
+    assert Delivery.objects.get(channel__kind="webhook").rule == rule
+
+
+@pytest.mark.django_db
+def test_a_frequency_rule_fires_exactly_once_when_crossing_n(receiver, digest, alice,
+                                                             web_project):
+    webhook_rule(web_project, receiver,
+                 [{"type": "event_frequency", "value": 3, "minutes": 10}])
+    digest(web_project, error_event(), error_event(), error_event())
+    assert not Delivery.objects.filter(channel__kind="webhook")  # 3 is not more than 3
+    digest(web_project, error_event())
+    digest(web_project, error_event())
+    assert Delivery.objects.get(channel__kind="webhook").reason == "event_frequency"
+    issue = Issue.objects.get()
+    later = timezone.now() + timedelta(minutes=61)  # interval over, but the window is empty
+    assert rules.evaluate(Facts(events_by_issue={issue.pk: 1}), later) == []
+
+
+@pytest.mark.django_db
+def test_the_action_interval_lets_the_rule_fire_again_afterwards(receiver, alice, web_project,
+                                                                 digest):
+    rule = webhook_rule(web_project, receiver,
+                        [{"type": "event_frequency", "value": 0, "minutes": 120}],
+                        action_interval_minutes=30)
+    digest(web_project, error_event())
+    issue = Issue.objects.get()
+    facts, now = Facts(events_by_issue={issue.pk: 1}), timezone.now()
+    assert rules.evaluate(facts, now + timedelta(minutes=29)) == []
+    assert len(rules.evaluate(facts, now + timedelta(minutes=31))) == 1
+    assert Delivery.objects.filter(rule=rule).count() == 2
+
+
+@pytest.mark.django_db
+def test_filters_decide_which_issues_a_rule_takes(receiver, digest, alice, web_project):
+    webhook_rule(web_project, receiver, filters={"level": "error",
+                                                 "environment": "production",
+                                                 "tags": {"customer": "acme"}})
+    digest(web_project, error_event("A", level="warning", environment="production",
+                                    tags={"customer": "acme"}),
+           error_event("B", environment="staging", tags={"customer": "acme"}),
+           error_event("C", environment="production", tags={"customer": "other"}),
+           error_event("D", level="fatal", environment="production", tags={"customer": "acme"}))
+    assert [d.message["title"].split(":")[0] for d in Delivery.objects.filter(
+        channel__kind="webhook")] == ["D"]
+
+
+@pytest.mark.django_db
+def test_pagerduty_is_triggered_and_resolved_with_one_dedup_key_and_a_regression_retriggers(
+        receiver, digest, alice, web_project, django_capture_on_commit_callbacks):
+    channel = alert_actions.create_channel(web_project.organization, "pagerduty", "oncall",
+                                           {"routing_key": ROUTING_KEY})
+    alert_actions.create_rule(web_project, "page", [{"type": "new_issue"},
+                                                    {"type": "regression"}],
+                              channels=[channel])
+    digest(web_project, error_event(level="fatal"))
+    issue = Issue.objects.get()
+    deliver_due(timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.set_issue_status(issue, "resolved", alice)
+    deliver_due(timezone.now())
+    digest(web_project, error_event(level="fatal"))  # regression
+    deliver_due(timezone.now())
+    bodies = [r.json() for r in sent_to(receiver, "/v2/enqueue")]
+    assert [b["event_action"] for b in bodies] == ["trigger", "resolve", "trigger"]
+    assert {b["dedup_key"] for b in bodies} == {f"errortrack-issue-{issue.pk}"}
+    trigger = bodies[0]
+    assert trigger["routing_key"] == ROUTING_KEY and trigger["payload"]["severity"] == "critical"
+    assert trigger["links"][0]["href"].endswith(f"/issues/{issue.pk}/")
+    assert bodies[2]["payload"]["class"] == "regression"
+
+
+@pytest.mark.django_db
+def test_slack_gets_block_kit_with_event_text_escaped(receiver, digest, alice, web_project):
+    channel = alert_actions.create_channel(web_project.organization, "slack", "alerts",
+                                           {"url": receiver.url("/slack")})
+    alert_actions.create_rule(web_project, "slack", [{"type": "new_issue"}], channels=[channel])
+    digest(web_project, error_event("ValueError", "<!channel> <script>x</script>"))
+    deliver_due(timezone.now())
+    [request] = sent_to(receiver, "/slack")
+    body = request.json()
+    section = body["attachments"][0]["blocks"][0]["text"]["text"]
+    assert "&lt;!channel&gt;" in section and "<!channel>" not in section
+    assert body["attachments"][0]["color"] == "#e03e2f"
+    assert body["attachments"][0]["blocks"][2]["elements"][0]["url"].endswith("/")
+
+
+@pytest.mark.django_db
+def test_a_receiver_failing_twice_gets_exactly_three_attempts(receiver, digest, alice,
+                                                              web_project):
+    webhook_rule(web_project, receiver)
+    receiver.script = [(500, {}, 0), (503, {"Retry-After": "60"}, 0)]
+    digest(web_project, error_event())
+    now = timezone.now()
+    deliver_due(now)
+    delivery = Delivery.objects.get(channel__kind="webhook")
+    assert delivery.status == "pending" and delivery.attempts == 1
+    assert delivery.next_attempt_at == now + timedelta(seconds=10)
+    assert deliver_due(now + timedelta(seconds=5)) == 0  # not due yet
+    deliver_due(now + timedelta(seconds=10))
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at == now + timedelta(seconds=70)  # Retry-After beats 20 s
+    deliver_due(now + timedelta(seconds=70))
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.response_code) == ("sent", 3, 200)
+    assert len(sent_to(receiver)) == 3
+    assert deliver_due(now + timedelta(hours=1)) == 0
+
+
+@pytest.mark.django_db
+def test_a_404_marks_the_channel_failing_without_retrying(receiver, digest, alice, web_project):
+    webhook_rule(web_project, receiver)
+    receiver.script = [(404, {}, 0)]
+    digest(web_project, error_event())
+    deliver_due(timezone.now())
+    delivery = Delivery.objects.get(channel__kind="webhook")
+    assert (delivery.status, delivery.attempts, delivery.response_code) == ("failed", 1, 404)
+    channel = Channel.objects.get(kind="webhook")
+    assert channel.is_failing and "404" in channel.last_error
+    assert deliver_due(timezone.now() + timedelta(hours=1)) == 0
+    alert_actions.update_channel(channel, name="fixed")
+    assert not Channel.objects.get(pk=channel.pk).is_failing
+
+
+@pytest.mark.django_db
+def test_a_private_address_is_refused_and_marks_the_channel_failing(settings, digest, alice,
+                                                                     web_project):
+    settings.ERRORTRACK_OUTBOUND_ALLOWLIST = []
+    channel = alert_actions.create_channel(web_project.organization, "webhook", "internal",
+                                           {"url": "http://169.254.169.254/latest/"})
+    alert_actions.create_rule(web_project, "r", [{"type": "new_issue"}], channels=[channel])
+    digest(web_project, error_event())
+    deliver_due(timezone.now())
+    delivery = Delivery.objects.get(channel=channel)
+    assert delivery.status == "failed" and "not a public address" in delivery.error
+
+
+@pytest.mark.django_db
+def test_a_delivery_and_an_interval_are_claimed_once(receiver, digest, alice, web_project):
+    rule = webhook_rule(web_project, receiver)
+    digest(web_project, error_event())
+    delivery, now = Delivery.objects.get(channel__kind="webhook"), timezone.now()
+    assert [claim(delivery.pk, now), claim(delivery.pk, now)] == [True, False]
+    issue = Issue.objects.get()
+    later = now + timedelta(hours=2)
+    assert [rules.claim_interval(rule, issue, later),
+            rules.claim_interval(rule, issue, later)] == [True, False]
+
+
+@pytest.mark.django_db
+def test_a_test_notification_reaches_the_channel(receiver, smtp, alice, web_project):
+    webhook = alert_actions.create_channel(web_project.organization, "webhook", "hook",
+                                           {"url": receiver.url("/hook")})
+    members = Channel.objects.get(kind="email")
+    alert_actions.send_test_notification(webhook)
+    alert_actions.send_test_notification(members)
+    assert deliver_due(timezone.now()) == 2
+    assert sent_to(receiver)[0].json()["action"] == "test"
+    assert smtp.envelopes[0][1] == ["alice@example.com"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("kind", "config"), [
+    ("webhook", {"url": "ftp://x"}), ("webhook", {"url": "http://x", "secret": "short"}),
+    ("slack", {}), ("pagerduty", {"routing_key": "short"}), ("email", {"addresses": []}),
+    ("email", {"addresses": ["not an address"]}), ("carrier-pigeon", {}),
+])
+def test_bad_channel_settings_are_refused(alpha, kind, config):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        alert_actions.create_channel(alpha, kind, "x", config)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("triggers", [[], [{"type": "nope"}], [{"type": "event_frequency"}],
+                                      [{"type": "user_frequency", "value": 1, "minutes": 0}],
+                                      "new_issue"])
+def test_bad_triggers_are_refused(web_project, triggers):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        alert_actions.create_rule(web_project, "r", triggers)
