@@ -1,14 +1,19 @@
 """Every change to alert channels and rules goes through here (UI and API alike)."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from alerts import rules
 from alerts.message import test_message
-from alerts.models import Channel, Delivery, Rule
+from alerts.models import AlertSnooze, Channel, Delivery, Rule
 from alerts.notifiers import NOTIFIERS
-from errortrack.models import Organization, Project
+from errortrack.models import Issue, Organization, Project
+
+MAX_SNOOZE_MINUTES = 30 * 24 * 60
 
 
 def create_channel(organization: Organization, kind: str, name: str, config: dict) -> Channel:
@@ -32,19 +37,69 @@ def update_channel(channel: Channel, name: str | None = None,
     return channel
 
 
+def delete_channel(channel: Channel) -> None:
+    channel.delete()
+
+
+def _check_rule(project: Project, channels: list[Channel], interval: object) -> None:
+    if any(channel.organization_id != project.organization_id for channel in channels):
+        raise ValidationError("A rule can only use its organization's channels.")
+    if not isinstance(interval, int) or not 1 <= interval <= MAX_SNOOZE_MINUTES:
+        raise ValidationError("The action interval is 1 minute to 30 days.")
+
+
 def create_rule(project: Project, name: str, triggers: object, filters: object = None,
                 channels: Iterable[Channel] = (), action_interval_minutes: int = 60) -> Rule:
     channels = list(channels)
-    if any(channel.organization_id != project.organization_id for channel in channels):
-        raise ValidationError("A rule can only use its organization's channels.")
-    if not isinstance(action_interval_minutes, int) or not 1 <= action_interval_minutes <= 43200:
-        raise ValidationError("The action interval is 1 minute to 30 days.")
+    _check_rule(project, channels, action_interval_minutes)
     rule = Rule.objects.create(project=project, name=name[:100] or "Rule",
                                triggers=rules.clean_triggers(triggers),
                                filters=rules.clean_filters(filters or {}),
                                action_interval_minutes=action_interval_minutes)
     rule.channels.set(channels)
     return rule
+
+
+def update_rule(rule: Rule, name: str | None = None, triggers: object = None,
+                filters: object = None, channels: Iterable[Channel] | None = None,
+                action_interval_minutes: int | None = None,
+                is_active: bool | None = None) -> Rule:
+    channels = list(channels) if channels is not None else None
+    interval = (action_interval_minutes if action_interval_minutes is not None
+                else rule.action_interval_minutes)
+    _check_rule(rule.project, channels or [], interval)
+    rule.action_interval_minutes = interval
+    if name is not None:
+        rule.name = name[:100] or rule.name
+    if triggers is not None:
+        rule.triggers = rules.clean_triggers(triggers)
+    if filters is not None:
+        rule.filters = rules.clean_filters(filters)
+    if is_active is not None:
+        rule.is_active = is_active
+    rule.save()
+    if channels is not None:
+        rule.channels.set(channels)
+    return rule
+
+
+def delete_rule(rule: Rule) -> None:
+    rule.delete()
+
+
+def snooze_issue_alerts(issue: Issue, minutes: int, user: AbstractBaseUser | None = None
+                        ) -> AlertSnooze:
+    """No rule notifies about `issue` for `minutes` (the issue itself is untouched)."""
+    if not isinstance(minutes, int) or not 1 <= minutes <= MAX_SNOOZE_MINUTES:
+        raise ValidationError("Snooze for 1 minute to 30 days.")
+    snooze, _ = AlertSnooze.objects.update_or_create(
+        issue=issue, defaults={"until": timezone.now() + timedelta(minutes=minutes),
+                               "created_by": user})
+    return snooze
+
+
+def unsnooze_issue_alerts(issue: Issue) -> None:
+    AlertSnooze.objects.filter(issue=issue).delete()
 
 
 def send_test_notification(channel: Channel) -> Delivery:

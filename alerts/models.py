@@ -1,6 +1,7 @@
 """Alert channels (where notifications go), rules (when), and deliveries (each attempt's
 record, and the retry queue)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 
@@ -110,3 +111,17 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} to {self.channel_id}: {self.status}"
+
+
+class AlertSnooze(models.Model):
+    """An issue's alerts paused until a time (the issue itself stays as it is, unlike
+    ignoring it)."""
+
+    issue = models.OneToOneField(Issue, on_delete=models.CASCADE, related_name="alert_snooze")
+    until = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    created_at = models.DateTimeField(db_default=Now())
+
+    def __str__(self) -> str:
+        return f"issue {self.issue_id} alerts snoozed until {self.until}"

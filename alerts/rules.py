@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from alerts.message import LEVELS, issue_message, level_rank
-from alerts.models import Channel, Delivery, Rule, RuleIssueState
+from alerts.models import AlertSnooze, Channel, Delivery, Rule, RuleIssueState
 from errortrack.digest.facts import Facts
 from errortrack.models import Event, Issue, IssueTagValue, IssueUserHour, Member
 
@@ -154,8 +154,12 @@ def evaluate(facts: Facts, now: datetime) -> list[Delivery]:
     for rule in Rule.objects.filter(project__in={i.project_id for i in issues},
                                     is_active=True).prefetch_related("channels"):
         rules_by_project.setdefault(rule.project_id, []).append(rule)
+    snoozed = set(AlertSnooze.objects.filter(issue__in=touched, until__gt=now)
+                  .values_list("issue_id", flat=True))
     created = []
     for issue in issues:
+        if issue.pk in snoozed:
+            continue
         for rule in rules_by_project.get(issue.project_id, []):
             reason = fired_trigger(rule, issue, facts, now)
             if reason is None or not passes_filters(rule, issue, now):

@@ -24,6 +24,7 @@ urlpatterns = [
     path("settings/account/api/auth-tokens/<int:token_id>/revoke/", api_tokens.token_revoke,
          name="api-token-revoke"),
     path("api/0/", include("errortrack.api.urls")),
+    path("api/0/", include("alerts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -9,6 +9,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
+from alerts.models import Channel, Rule
 from errortrack import actions, tokens
 from errortrack.models import Issue
 from tests.factories import digest_events, error_event
@@ -28,14 +29,16 @@ def connection_kept_open():
 
 
 @pytest.fixture
-def api_world(db, alice, web_project, connection_kept_open):
+def api_world(db, alice, alpha, web_project, connection_kept_open):
     digest_events(web_project, error_event(tags={"customer": "acme"}))
     issue = Issue.objects.get()
     return {"token": actions.create_api_token(alice, "fuzz", tokens.SCOPES)[1],
             "path": {"org_slug": "alpha", "project_slug": "web", "issue_id": str(issue.pk),
                      "event_id": issue.events.get().event_id, "key": "customer",
                      "key_id": web_project.keys.get().public_key,
-                     "comment_id": str(actions.add_comment(issue, alice, "fuzz me").pk)}}
+                     "comment_id": str(actions.add_comment(issue, alice, "fuzz me").pk),
+                     "channel_id": str(Channel.objects.get(organization=alpha).pk),
+                     "rule_id": str(Rule.objects.get(project=web_project).pk)}}
 
 
 # Built when the module is collected: generating the schema needs no database.

@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from alerts.models import Channel, Rule
 from errortrack import actions
 from errortrack.ingest.consume import consume_inbox
 from errortrack.models import ApiToken, InboxItem, Issue
@@ -67,6 +68,8 @@ def tenant_parameters(alpha, web_project, issue=None) -> dict[str, str]:
         "key": "level",
         "token_id": str(owner_token(alpha).pk),
         "comment_id": str(actions.add_comment(issue, owner_of(alpha), "owner's note").pk),
+        "channel_id": str(Channel.objects.filter(organization=alpha).first().pk),
+        "rule_id": str(Rule.objects.filter(project=web_project).first().pk),
     }
 
 

@@ -1,0 +1,42 @@
+"""Tenant checks for alert objects: another organization's channel, rule or delivery is 404.
+Built on errortrack.access: reading needs membership, changing needs a manager (owner/admin)."""
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import Http404
+
+from alerts.models import Channel, Rule
+from errortrack import access
+
+
+def _pk(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+def get_channel_for_user(user: AbstractBaseUser, org_slug: str, channel_id: str) -> Channel:
+    organization = access.get_organization_for_user(user, org_slug)
+    channel = Channel.objects.filter(organization=organization, pk=_pk(channel_id)).first()
+    if channel is None:
+        raise Http404("No such channel.")
+    return channel
+
+
+def get_rw_channel_for_user(user: AbstractBaseUser, org_slug: str, channel_id: str) -> Channel:
+    channel = get_channel_for_user(user, org_slug, channel_id)
+    access.get_rw_organization_for_user(user, org_slug)
+    return channel
+
+
+def get_rule_for_user(user: AbstractBaseUser, org_slug: str, project_slug: str,
+                      rule_id: str) -> Rule:
+    project = access.get_project_for_user(user, org_slug, project_slug)
+    rule = Rule.objects.filter(project=project, pk=_pk(rule_id)).first()
+    if rule is None:
+        raise Http404("No such rule.")
+    return rule
+
+
+def get_rw_rule_for_user(user: AbstractBaseUser, org_slug: str, project_slug: str,
+                         rule_id: str) -> Rule:
+    rule = get_rule_for_user(user, org_slug, project_slug, rule_id)
+    access.get_rw_project_for_user(user, org_slug, project_slug)
+    return rule
