@@ -3,6 +3,7 @@ project), test notifications, and snoozing an issue's alerts. Thin views: reads 
 alerts.access and errortrack.access (404 for other tenants), writes through alerts.actions."""
 
 from django.db import transaction
+from django.db.models import Q
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
@@ -204,7 +205,8 @@ class DeliveryList(APIView):
     @listing(query("status", "pending, sent or failed"))
     def get(self, request: Request, org_slug: str, project_slug: str) -> Response:
         project = access.get_project_for_user(request.user, org_slug, project_slug)
-        deliveries = Delivery.objects.filter(issue__project=project).select_related("channel")
+        deliveries = Delivery.objects.filter(
+            Q(issue__project=project) | Q(rule__project=project)).select_related("channel")
         status = request.query_params.get("status")
         if status:
             if status not in Delivery.Status.values:

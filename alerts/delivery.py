@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from alerts.models import Channel, Delivery
 from alerts.notifiers import NOTIFIERS, NotifyError
@@ -91,8 +91,17 @@ def deliver_due(now: datetime) -> int:
             status=Delivery.Status.PENDING, next_attempt_at__lte=now,
         ).order_by("next_attempt_at", "id").values_list("pk", flat=True)[:BATCH])
         claimed = [pk for pk in due if claim(pk, now)]
-        for delivery in Delivery.objects.filter(pk__in=claimed).select_related("channel"):
+        for delivery in (Delivery.objects.filter(pk__in=claimed).select_related("channel")
+                         .order_by("next_attempt_at", "id")):  # a trigger before its resolve
             send_one(delivery, now)
             attempted += 1
         if len(due) < BATCH:
             return attempted
+
+
+def supersede_pending_triggers(deliveries: "QuerySet[Delivery]") -> None:
+    """Triggers still waiting to be sent (e.g. retrying) when their alert resolves are
+    dropped: sent after the resolve, they would open an incident nothing closes."""
+    deliveries.filter(action=Delivery.Action.TRIGGER, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.FAILED, error="superseded: resolved before it could be sent",
+        claimed_until=None)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts import rules
+from alerts.delivery import supersede_pending_triggers
 from alerts.models import Channel, Delivery, Rule, RuleIssueState
 from errortrack.digest.facts import Facts
 from errortrack.models import Issue, Project
@@ -34,9 +35,9 @@ def on_digest_facts(facts: Facts) -> None:
 
 def resolve_deliveries(issue: Issue) -> list[Delivery]:
     """PagerDuty channels that were sent a trigger for `issue` get a resolve (same dedup_key)."""
-    triggered = (Delivery.objects.filter(issue=issue, channel__kind=Channel.Kind.PAGERDUTY,
-                                         action=Delivery.Action.TRIGGER)
-                 .exclude(status=Delivery.Status.FAILED)
+    pagerduty = Delivery.objects.filter(issue=issue, channel__kind=Channel.Kind.PAGERDUTY)
+    supersede_pending_triggers(pagerduty)
+    triggered = (pagerduty.filter(action=Delivery.Action.TRIGGER, status=Delivery.Status.SENT)
                  .values_list("channel_id", flat=True).distinct())
     channels = list(Channel.objects.filter(pk__in=list(triggered)))
     return rules.enqueue(None, issue, channels, "resolved", action=Delivery.Action.RESOLVE)

@@ -3,11 +3,12 @@ message even if the issue changed since): plain JSON, rendered by each notifier.
 
 from django.conf import settings
 
-from errortrack.models import Issue
+from errortrack.models import Issue, Project
 
 LEVELS = ["debug", "info", "warning", "error", "fatal"]
 REASONS = {"new_issue": "New issue", "regression": "Regression",
            "event_frequency": "Frequent events", "user_frequency": "Many users affected",
+           "error_rate": "Error rate too high",
            "test": "Test notification", "resolved": "Resolved"}
 
 
@@ -31,7 +32,25 @@ def issue_message(issue: Issue, reason: str, environment: str = "") -> dict:
         "environment": environment, "release": issue.last_release,
         "count": issue.times_seen, "users": issue.user_count,
         "first_seen": issue.first_seen.isoformat(), "last_seen": issue.last_seen.isoformat(),
-        "url": issue_link(issue),
+        "url": issue_link(issue), "dedup_key": f"errortrack-issue-{issue.pk}",
+    }
+
+
+def rate_message(rule_id: int, project: Project, rate: float, threshold: float,
+                 window_minutes: int, environment: str = "") -> dict:
+    """A project-level alert: the error rate of `project` (no single issue)."""
+    url = f"{settings.BASE_URL}/organizations/{project.organization.slug}/projects/{project.slug}/"
+    return {
+        "reason": "error_rate", "reason_text": REASONS["error_rate"], "issue_id": "",
+        "short_id": project.slug.upper(),
+        "title": (f"{project.name}: {rate:.1f} errors/min over {window_minutes} min "
+                  f"(threshold {threshold:g})"),
+        "culprit": "", "level": "error", "status": "unresolved",
+        "project": {"id": str(project.pk), "slug": project.slug, "name": project.name},
+        "organization": project.organization.slug, "environment": environment,
+        "release": "", "count": round(rate * window_minutes), "users": 0,
+        "first_seen": "", "last_seen": "", "url": url, "rate_per_minute": round(rate, 2),
+        "dedup_key": f"errortrack-rule-{rule_id}",
     }
 
 
@@ -41,4 +60,4 @@ def test_message(channel_name: str) -> dict:
             "culprit": "errortrack", "level": "info", "status": "unresolved",
             "project": {"id": "0", "slug": "test", "name": "test"}, "organization": "",
             "environment": "", "release": "", "count": 0, "users": 0, "first_seen": "",
-            "last_seen": "", "url": settings.BASE_URL}
+            "last_seen": "", "url": settings.BASE_URL, "dedup_key": "errortrack-test"}

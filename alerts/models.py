@@ -72,6 +72,20 @@ class RuleIssueState(models.Model):
         return f"rule {self.rule_id} fired for issue {self.issue_id} at {self.last_fired_at}"
 
 
+class RuleRateState(models.Model):
+    """A project-rate rule's state, Prometheus-style: since when the rate is above the
+    threshold (pending), and whether the rule is firing. Changed by conditional UPDATEs."""
+
+    rule = models.OneToOneField(Rule, on_delete=models.CASCADE, related_name="rate_state")
+    above_since = models.DateTimeField(null=True, blank=True)
+    firing = models.BooleanField(default=False)
+    last_rate = models.FloatField(default=0)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"rule {self.rule_id}: {'firing' if self.firing else 'ok'}"
+
+
 class Delivery(models.Model):
     """One notification to one channel: its message, and every attempt's outcome. Pending rows
     are the retry queue (next_attempt_at), the same in embedded and scale-out mode."""

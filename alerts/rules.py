@@ -10,7 +10,8 @@ Triggers: `new_issue`; `regression`; `event_frequency` (more than `value` events
 `minutes`); `user_frequency` (more than `value` distinct users in the last `minutes`, counted
 by the hour buckets that window touches). Filters: `level` (at least), `environment`,
 `release`, `tags` ({key: value}, each seen in the issue), `max_age_minutes` (issues first seen
-no longer ago than this).
+no longer ago than this). The project-level `error_rate` trigger is evaluated on a schedule
+instead (alerts.rates).
 """
 
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from alerts.models import AlertSnooze, Channel, Delivery, Rule, RuleIssueState
 from errortrack.digest.facts import Facts
 from errortrack.models import Event, Issue, IssueTagValue, IssueUserHour, Member
 
-TRIGGERS = ("new_issue", "regression", "event_frequency", "user_frequency")
+TRIGGERS = ("new_issue", "regression", "event_frequency", "user_frequency", "error_rate")
 FREQUENCY_TRIGGERS = ("event_frequency", "user_frequency")
 MAX_WINDOW_MINUTES = 7 * 24 * 60
 
@@ -36,7 +37,9 @@ def clean_triggers(triggers: object) -> list[dict]:
         kind = trigger.get("type") if isinstance(trigger, dict) else None
         if kind not in TRIGGERS:
             raise ValidationError(f"Unknown trigger {kind!r}; use one of {', '.join(TRIGGERS)}.")
-        if kind in FREQUENCY_TRIGGERS:
+        if kind == "error_rate":
+            cleaned.append(clean_rate_trigger(trigger))
+        elif kind in FREQUENCY_TRIGGERS:
             value, minutes = trigger.get("value"), trigger.get("minutes")
             if not (isinstance(value, int) and value >= 0 and isinstance(minutes, int)
                     and 1 <= minutes <= MAX_WINDOW_MINUTES):
@@ -46,6 +49,21 @@ def clean_triggers(triggers: object) -> list[dict]:
         else:
             cleaned.append({"type": kind})
     return cleaned
+
+
+def clean_rate_trigger(trigger: dict) -> dict:
+    """`value` errors per minute (a number ≥ 0), averaged over `minutes` (1-60, default 5),
+    for `for_minutes` (0-1440, default 0) before firing."""
+    value = trigger.get("value")
+    minutes, for_minutes = trigger.get("minutes", 5), trigger.get("for_minutes", 0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValidationError("error_rate needs a value (errors per minute) ≥ 0.")
+    if not (isinstance(minutes, int) and 1 <= minutes <= 60):
+        raise ValidationError("error_rate minutes (the averaging window) is 1 to 60.")
+    if not (isinstance(for_minutes, int) and 0 <= for_minutes <= 1440):
+        raise ValidationError("error_rate for_minutes is 0 to 1440.")
+    return {"type": "error_rate", "value": value, "minutes": minutes,
+            "for_minutes": for_minutes}
 
 
 def clean_filters(filters: object) -> dict:

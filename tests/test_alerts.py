@@ -279,3 +279,58 @@ def test_bad_triggers_are_refused(web_project, triggers):
 
     with pytest.raises(ValidationError):
         alert_actions.create_rule(web_project, "r", triggers)
+
+
+@pytest.mark.django_db
+def test_an_error_rate_rule_fires_after_its_for_duration_and_resolves(receiver, digest, alice,
+                                                                      web_project):
+    from alerts.rates import evaluate_rates
+
+    channel = alert_actions.create_channel(web_project.organization, "pagerduty", "oncall",
+                                           {"routing_key": ROUTING_KEY})
+    rule = alert_actions.create_rule(
+        web_project, "rate", [{"type": "error_rate", "value": 2, "minutes": 5,
+                               "for_minutes": 2}], channels=[channel])
+    t0 = (timezone.now() - timedelta(hours=1)).replace(second=0, microsecond=0)
+    events = [error_event(timestamp=(t0 + timedelta(minutes=m, seconds=s)).timestamp())
+              for m in range(-8, 3) for s in (5, 20, 35, 50)]  # 4 a minute, 8 min before t0
+    digest(web_project, *events)
+    steps = [evaluate_rates(t0 + timedelta(minutes=m)) for m in (0, 1, 2, 2, 3)]
+    assert steps == [0, 0, 1, 0, 0]  # pending, pending, fired, then firing
+    deliver_due(timezone.now())
+    steps = [evaluate_rates(t0 + timedelta(minutes=m)) for m in (9, 10)]
+    assert steps == [1, 0]  # resolved once the window holds no events
+    deliver_due(timezone.now())
+    bodies = [r.json() for r in sent_to(receiver, "/v2/enqueue")]
+    assert [b["event_action"] for b in bodies] == ["trigger", "resolve"]
+    assert {b["dedup_key"] for b in bodies} == {f"errortrack-rule-{rule.pk}"}
+    assert bodies[0]["payload"]["summary"].startswith("[web] web: 4.0 errors/min")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("trigger", [{"type": "error_rate"}, {"type": "error_rate", "value": -1},
+                                     {"type": "error_rate", "value": 1, "minutes": 61},
+                                     {"type": "error_rate", "value": True}])
+def test_bad_rate_triggers_are_refused(web_project, trigger):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        alert_actions.create_rule(web_project, "r", [trigger])
+
+
+@pytest.mark.django_db
+def test_a_trigger_still_retrying_when_the_issue_resolves_is_never_sent(
+        receiver, digest, alice, web_project, django_capture_on_commit_callbacks):
+    channel = alert_actions.create_channel(web_project.organization, "pagerduty", "oncall",
+                                           {"routing_key": ROUTING_KEY})
+    alert_actions.create_rule(web_project, "page", [{"type": "new_issue"}], channels=[channel])
+    receiver.script = [(502, {}, 0)]
+    digest(web_project, error_event())
+    now = timezone.now()
+    deliver_due(now)  # the trigger fails once and waits for its retry
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.set_issue_status(Issue.objects.get(), "resolved", alice)
+    deliver_due(now + timedelta(hours=1))
+    trigger = Delivery.objects.get(channel=channel)
+    assert trigger.status == "failed" and trigger.error.startswith("superseded")
+    assert len(sent_to(receiver, "/v2/enqueue")) == 1  # only the failed first attempt

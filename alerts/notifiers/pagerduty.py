@@ -11,7 +11,7 @@ SEVERITY = {"fatal": "critical", "error": "error", "warning": "warning", "info":
 
 
 def dedup_key(message: dict) -> str:
-    return f"errortrack-issue-{message['issue_id']}"
+    return message.get("dedup_key") or f"errortrack-issue-{message['issue_id']}"
 
 
 def event(routing_key: str, action: str, message: dict) -> dict:
