@@ -86,6 +86,28 @@ class RuleRateState(models.Model):
         return f"rule {self.rule_id}: {'firing' if self.firing else 'ok'}"
 
 
+class DeployGuardFiring(models.Model):
+    """A deploy guard fired for a release in an environment: once per release, claimed by
+    creating this row; it keeps what the guard saw."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="deploy_firings")
+    release = models.CharField(max_length=200)
+    environment = models.CharField(max_length=64, blank=True, default="")
+    previous_release = models.CharField(max_length=200, blank=True, default="")
+    new_rate = models.FloatField()
+    previous_rate = models.FloatField()
+    new_events = models.PositiveIntegerField()
+    payload = models.JSONField(default=dict)
+    fired_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rule", "release", "environment"],
+                                               name="deploy_guard_once_per_release")]
+
+    def __str__(self) -> str:
+        return f"deploy guard {self.rule_id} fired for {self.release} ({self.environment})"
+
+
 class Delivery(models.Model):
     """One notification to one channel: its message, and every attempt's outcome. Pending rows
     are the retry queue (next_attempt_at), the same in embedded and scale-out mode."""
@@ -94,6 +116,7 @@ class Delivery(models.Model):
         TRIGGER = "trigger"
         RESOLVE = "resolve"
         TEST = "test"
+        ROLLBACK = "rollback"  # the deploy guard's call to a rollback webhook
 
     class Status(models.TextChoices):
         PENDING = "pending"

@@ -10,8 +10,8 @@ Triggers: `new_issue`; `regression`; `event_frequency` (more than `value` events
 `minutes`); `user_frequency` (more than `value` distinct users in the last `minutes`, counted
 by the hour buckets that window touches). Filters: `level` (at least), `environment`,
 `release`, `tags` ({key: value}, each seen in the issue), `max_age_minutes` (issues first seen
-no longer ago than this). The project-level `error_rate` trigger is evaluated on a schedule
-instead (alerts.rates).
+no longer ago than this). The project-level `error_rate` and `deploy_guard` triggers are
+evaluated on a schedule instead (alerts.rates, alerts.deploys).
 """
 
 from datetime import datetime, timedelta
@@ -24,7 +24,8 @@ from alerts.models import AlertSnooze, Channel, Delivery, Rule, RuleIssueState
 from errortrack.digest.facts import Facts
 from errortrack.models import Event, Issue, IssueTagValue, IssueUserHour, Member
 
-TRIGGERS = ("new_issue", "regression", "event_frequency", "user_frequency", "error_rate")
+TRIGGERS = ("new_issue", "regression", "event_frequency", "user_frequency", "error_rate",
+            "deploy_guard")
 FREQUENCY_TRIGGERS = ("event_frequency", "user_frequency")
 MAX_WINDOW_MINUTES = 7 * 24 * 60
 
@@ -39,6 +40,10 @@ def clean_triggers(triggers: object) -> list[dict]:
             raise ValidationError(f"Unknown trigger {kind!r}; use one of {', '.join(TRIGGERS)}.")
         if kind == "error_rate":
             cleaned.append(clean_rate_trigger(trigger))
+        elif kind == "deploy_guard":
+            from alerts.deploys import clean_deploy_trigger
+
+            cleaned.append(clean_deploy_trigger(trigger))
         elif kind in FREQUENCY_TRIGGERS:
             value, minutes = trigger.get("value"), trigger.get("minutes")
             if not (isinstance(value, int) and value >= 0 and isinstance(minutes, int)

@@ -32,6 +32,8 @@ def periodic_jobs() -> list[PeriodicJob]:
                     import_string("alerts.delivery.deliver_due")),
         PeriodicJob("alerts.rates", settings.ERRORTRACK_RATE_RULES_INTERVAL_SECONDS,
                     import_string("alerts.rates.evaluate_rates")),
+        PeriodicJob("alerts.deploys", settings.ERRORTRACK_RATE_RULES_INTERVAL_SECONDS,
+                    import_string("alerts.deploys.evaluate_deploys")),
         PeriodicJob("digest.retention", settings.ERRORTRACK_RETENTION_INTERVAL_SECONDS,
                     import_string("errortrack.digest.retention.delete_expired")),
     ]

@@ -334,3 +334,66 @@ def test_a_trigger_still_retrying_when_the_issue_resolves_is_never_sent(
     trigger = Delivery.objects.get(channel=channel)
     assert trigger.status == "failed" and trigger.error.startswith("superseded")
     assert len(sent_to(receiver, "/v2/enqueue")) == 1  # only the failed first attempt
+
+
+def release_events(release: str, start, minutes: int, per_minute: int,
+                   environment: str = "production") -> list[dict]:
+    return [error_event(f"E{n % 2}", release=release, environment=environment,
+                        timestamp=(start + timedelta(minutes=m, seconds=1 + 50 * n / per_minute)
+                                   ).timestamp())
+            for m in range(minutes) for n in range(per_minute)]
+
+
+@pytest.fixture
+def guarded(receiver, alice, web_project):
+    """A deploy guard with a Slack channel and a rollback webhook; releases start two hours
+    ago so every event is in the past."""
+    slack = alert_actions.create_channel(web_project.organization, "slack", "deploys",
+                                         {"url": receiver.url("/slack")})
+    rollback = alert_actions.create_channel(web_project.organization, "webhook", "rollback",
+                                            {"url": receiver.url("/rollback"),
+                                             "secret": "rollback-secret-0123456789"})
+    alert_actions.create_rule(web_project, "guard", [
+        {"type": "deploy_guard", "watch_minutes": 15, "factor": 3, "min_events": 20,
+         "rollback_channel": rollback.pk}], channels=[slack])
+    return (timezone.now() - timedelta(hours=2)).replace(second=0, microsecond=0)
+
+
+@pytest.mark.django_db
+def test_the_deploy_guard_rolls_back_a_bad_release_once(guarded, receiver, digest,
+                                                        web_project):
+    from alerts.deploys import evaluate_deploys
+
+    t0 = guarded
+    digest(web_project, *release_events("app@1", t0 - timedelta(minutes=60), 60, 1))
+    digest(web_project, *release_events("app@2", t0, 3, 10))  # 10/min against 1/min
+    assert evaluate_deploys(t0 + timedelta(minutes=3)) == 1
+    assert evaluate_deploys(t0 + timedelta(minutes=4)) == 0  # once per release
+    deliver_due(timezone.now())
+    [rollback] = sent_to(receiver, "/rollback")
+    body = rollback.json()
+    assert body["action"] == "rollback" and body["reason"] == "deploy_guard"
+    assert (body["new_release"], body["previous_release"]) == ("app@2", "app@1")
+    assert body["environment"] == "production" and body["new_events"] == 30
+    assert body["new_rate_per_minute"] == 10 and body["previous_rate_per_minute"] == 1
+    assert [issue["count"] for issue in body["top_issues"]] == [15, 15]
+    expected = "sha256=" + hmac.new(b"rollback-secret-0123456789", rollback.body,
+                                    hashlib.sha256).hexdigest()
+    assert rollback.headers["X-Errortrack-Signature"] == expected
+    assert len(sent_to(receiver, "/slack")) == 1
+
+
+@pytest.mark.django_db
+def test_the_deploy_guard_leaves_a_healthy_release_alone(guarded, receiver, digest,
+                                                         web_project):
+    from alerts.deploys import evaluate_deploys
+
+    t0 = guarded
+    digest(web_project, *release_events("app@1", t0 - timedelta(minutes=60), 60, 2))
+    digest(web_project, *release_events("app@2", t0, 12, 3))  # 3/min against 2/min
+    assert [evaluate_deploys(t0 + timedelta(minutes=m)) for m in (3, 8, 12, 15)] == [0] * 4
+    digest(web_project, *release_events("app@3", t0 + timedelta(minutes=20), 2, 5))
+    # 10 events at 5/min: fast enough, but below min_events
+    assert evaluate_deploys(t0 + timedelta(minutes=22)) == 0
+    deliver_due(timezone.now())
+    assert receiver.requests == []

@@ -1,8 +1,8 @@
 """Generic webhook: the message as JSON, signed with HMAC-SHA256 of the body.
 
 Headers: `X-Errortrack-Signature: sha256=<hex>` (HMAC-SHA256 of the exact body with the
-channel's secret) and `X-Errortrack-Event: trigger|resolve|test`. The payload is documented in
-the README (alerts section).
+channel's secret) and `X-Errortrack-Event: trigger|resolve|test|rollback`. The payload is
+documented in the README (alerts section).
 """
 
 import hashlib
