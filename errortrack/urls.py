@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from alerts import views as alert_views
 from errortrack.views import api_tokens, organizations, project_keys
 
 urlpatterns = [
@@ -20,6 +21,18 @@ urlpatterns = [
          project_keys.key_create, name="project-key-create"),
     path("settings/<slug:org_slug>/projects/<slug:project_slug>/keys/<str:public_key>/",
          project_keys.key_update, name="project-key-update"),
+    path("settings/<slug:org_slug>/alerts/channels/", alert_views.channel_list,
+         name="alert-channels"),
+    path("settings/<slug:org_slug>/alerts/channels/new/", alert_views.channel_create,
+         name="alert-channel-create"),
+    path("settings/<slug:org_slug>/alerts/channels/<str:channel_id>/", alert_views.channel_change,
+         name="alert-channel-change"),
+    path("settings/<slug:org_slug>/projects/<slug:project_slug>/alerts/", alert_views.rule_list,
+         name="alert-rules"),
+    path("settings/<slug:org_slug>/projects/<slug:project_slug>/alerts/new/",
+         alert_views.rule_create, name="alert-rule-create"),
+    path("settings/<slug:org_slug>/projects/<slug:project_slug>/alerts/<str:rule_id>/",
+         alert_views.rule_change, name="alert-rule-change"),
     path("settings/account/api/auth-tokens/", api_tokens.token_list, name="api-tokens"),
     path("settings/account/api/auth-tokens/<int:token_id>/revoke/", api_tokens.token_revoke,
          name="api-token-revoke"),

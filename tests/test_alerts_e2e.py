@@ -1,6 +1,7 @@
-"""An error sent by the real sentry-sdk to the real server reaches a real webhook receiver,
-once: the digest's facts fire the rule wherever the digest runs (embedded: the background
-child; scale-out: Celery workers, two processes racing for each delivery)."""
+"""Errors sent by the real sentry-sdk to the real server reach real receivers (HTTP for Slack,
+PagerDuty and a webhook; aiosmtpd for email), once each: the digest's facts fire the rules
+wherever the digest runs (embedded: the background child; scale-out: Celery worker processes
+racing for each delivery), and 50 more events of the same issue repeat nothing."""
 
 import os
 import time
@@ -14,20 +15,48 @@ from alerts import actions as alert_actions
 from alerts.models import Delivery
 from errortrack.compat.dsn import build_dsn
 from tests.conftest import database_url_for, start_server, stop_server
-from tests.receivers import HttpReceiver
+from tests.receivers import HttpReceiver, SmtpReceiver
 
 WAIT_SECONDS = 40
+PATHS = ("/slack", "/v2/enqueue", "/hook")
+
+
+def send(dsn: str, count: int) -> None:
+    sentry_sdk.init(dsn=dsn, default_integrations=False, auto_enabling_integrations=False)
+    try:
+        for _ in range(count):
+            sentry_sdk.capture_message("checkout is down", level="fatal")
+        sentry_sdk.flush(timeout=10)
+    finally:
+        sentry_sdk.get_client().close()
+
+
+def wait_for(condition) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_sdk_error_notifies_the_webhook_exactly_once(tmp_path, alice, web_project):
-    with HttpReceiver() as receiver:
-        channel = alert_actions.create_channel(web_project.organization, "webhook", "e2e",
-                                               {"url": receiver.url("/hook"),
-                                                "secret": "e2e-secret-0123456789"})
-        alert_actions.create_rule(web_project, "notify", [{"type": "new_issue"}],
-                                  channels=[channel])
+def test_a_new_issue_notifies_every_channel_once(tmp_path, alice, web_project):
+    with HttpReceiver() as receiver, SmtpReceiver() as smtp:
+        organization = web_project.organization
+        channels = [
+            alert_actions.create_channel(organization, "slack", "s",
+                                         {"url": receiver.url("/slack")}),
+            alert_actions.create_channel(organization, "pagerduty", "p",
+                                         {"routing_key": "R0UT1NGKEY0123456789abcdefABCDEF"}),
+            alert_actions.create_channel(organization, "webhook", "w",
+                                         {"url": receiver.url("/hook"),
+                                          "secret": "e2e-secret-0123456789"}),
+        ]
+        alert_actions.create_rule(web_project, "notify", [{"type": "new_issue"},
+                                                          {"type": "event_frequency",
+                                                           "value": 10, "minutes": 5}],
+                                  channels=channels)
         env = {"ERRORTRACK_OUTBOUND_ALLOWLIST": "127.0.0.1",
+               "ERRORTRACK_PAGERDUTY_EVENTS_URL": receiver.url("/v2/enqueue"),
+               "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
                "ERRORTRACK_DELIVERY_INTERVAL_SECONDS": "1", "ERRORTRACK_WORKER_CONCURRENCY": "2"}
         if os.environ.get("REDIS_URL"):  # a broker of its own: no other test's worker joins
             env["REDIS_URL"] = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/11"
@@ -36,21 +65,21 @@ def test_an_sdk_error_notifies_the_webhook_exactly_once(tmp_path, alice, web_pro
                               all_processes=True, **env)
         try:
             dsn = build_dsn(server.url, web_project.keys.get().public_key, web_project.pk)
-            sentry_sdk.init(dsn=dsn, default_integrations=False,
-                            auto_enabling_integrations=False)
-            try:
-                sentry_sdk.capture_message("checkout is down", level="error")
-                sentry_sdk.flush(timeout=10)
-            finally:
-                sentry_sdk.get_client().close()
-            deadline = time.monotonic() + WAIT_SECONDS
-            while not receiver.requests and time.monotonic() < deadline:
-                time.sleep(0.2)
-            time.sleep(3)  # several delivery runs later, still one request
+            send(dsn, 1)
+            wait_for(lambda: len(receiver.requests) >= 3 and smtp.messages)
+            send(dsn, 50)  # within the action interval: nothing new
+            wait_for(lambda: web_project.issues.filter(times_seen__gte=51).exists())
+            time.sleep(3)  # several delivery runs later
         finally:
             stop_server(server)
-        [request] = receiver.requests
-        assert request.json()["title"] == "checkout is down"
-        assert request.json()["reason"] == "new_issue"
-        delivery = Delivery.objects.get(channel=channel)
-        assert (delivery.status, delivery.attempts, delivery.response_code) == ("sent", 1, 200)
+        assert sorted(r.path for r in receiver.requests) == sorted(PATHS)
+        assert receiver.requests[0].json()  # JSON bodies
+        pagerduty = next(r.json() for r in receiver.requests if r.path == "/v2/enqueue")
+        assert pagerduty["event_action"] == "trigger"
+        assert pagerduty["payload"]["severity"] == "critical"
+        [(_, recipients)] = smtp.envelopes
+        assert recipients == ["alice@example.com"]
+        assert "checkout is down" in smtp.messages[0]["Subject"]
+        assert web_project.issues.get().times_seen == 51
+        assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+        assert Delivery.objects.count() == 4

@@ -1,0 +1,129 @@
+"""Alert settings pages: an organization's channels (create, test, delete; failing ones
+shown with their error) and a project's rules and delivery history. Thin views: reads through
+the access helpers (404 for other tenants), writes through alerts.actions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from alerts import access as alert_access
+from alerts import actions
+from alerts.models import Channel, Delivery, Rule
+from alerts.rules import TRIGGERS
+from errortrack import access
+
+SIMPLE_TRIGGERS = ("new_issue", "regression")
+HISTORY_SHOWN = 50
+
+
+def _channel_config(kind: str, post: dict) -> dict:
+    if kind == Channel.Kind.EMAIL:
+        return {"addresses": [a.strip() for a in post.get("addresses", "").split(",")
+                              if a.strip()]}
+    if kind == Channel.Kind.PAGERDUTY:
+        return {"routing_key": post.get("routing_key", "").strip()}
+    config = {"url": post.get("url", "").strip()}
+    if kind == Channel.Kind.WEBHOOK and post.get("secret"):
+        config["secret"] = post["secret"]
+    return config
+
+
+@login_required
+def channel_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    organization = access.get_organization_for_user(request.user, org_slug)
+    membership = access.get_membership(request.user, organization)
+    return render(request, "alerts/channels.html", {
+        "organization": organization, "channels": organization.alert_channels.order_by("name"),
+        "kinds": Channel.Kind.choices, "can_manage": membership.can_manage})
+
+
+@login_required
+@require_POST
+def channel_create(request: HttpRequest, org_slug: str) -> HttpResponse:
+    organization = access.get_rw_organization_for_user(request.user, org_slug)
+    kind = request.POST.get("kind", "")
+    try:
+        channel = actions.create_channel(organization, kind, request.POST.get("name", ""),
+                                         _channel_config(kind, request.POST))
+        messages.success(request, f"Channel {channel.name} created.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("alert-channels", org_slug=org_slug)
+
+
+@login_required
+@require_POST
+def channel_change(request: HttpRequest, org_slug: str, channel_id: str) -> HttpResponse:
+    """`do=test` queues a test notification; `do=delete` deletes the channel."""
+    channel = alert_access.get_rw_channel_for_user(request.user, org_slug, channel_id)
+    if request.POST.get("do") == "delete":
+        actions.delete_channel(channel)
+        messages.success(request, f"Channel {channel.name} deleted.")
+    else:
+        actions.send_test_notification(channel)
+        messages.success(request, f"Test notification to {channel.name} queued; its outcome "
+                                  "shows in the projects' delivery history.")
+    return redirect("alert-channels", org_slug=org_slug)
+
+
+def _rule_triggers(post: dict) -> list[dict]:
+    triggers = [{"type": kind} for kind in SIMPLE_TRIGGERS if post.get(kind)]
+    for kind in ("event_frequency", "user_frequency"):
+        value, minutes = post.get(f"{kind}_value", ""), post.get(f"{kind}_minutes", "")
+        if value.strip():
+            if not (value.strip().isdigit() and minutes.strip().isdigit()):
+                raise ValidationError(f"{kind}: enter whole numbers.")
+            triggers.append({"type": kind, "value": int(value), "minutes": int(minutes)})
+    return triggers
+
+
+@login_required
+def rule_list(request: HttpRequest, org_slug: str, project_slug: str) -> HttpResponse:
+    project = access.get_project_for_user(request.user, org_slug, project_slug)
+    membership = access.get_membership(request.user, project.organization)
+    deliveries = (Delivery.objects.filter(issue__project=project)
+                  | Delivery.objects.filter(rule__project=project))
+    return render(request, "alerts/rules.html", {
+        "project": project, "can_manage": membership.can_manage,
+        "rules": Rule.objects.filter(project=project).prefetch_related("channels")
+        .order_by("id"),
+        "channels": project.organization.alert_channels.order_by("name"),
+        "deliveries": deliveries.select_related("channel").order_by("-created_at", "-id")
+        [:HISTORY_SHOWN],
+        "triggers": TRIGGERS, "levels": ["debug", "info", "warning", "error", "fatal"]})
+
+
+@login_required
+@require_POST
+def rule_create(request: HttpRequest, org_slug: str, project_slug: str) -> HttpResponse:
+    project = access.get_rw_project_for_user(request.user, org_slug, project_slug)
+    try:
+        channel_ids = [int(i) for i in request.POST.getlist("channels") if i.isdigit()]
+        channels = list(Channel.objects.filter(organization=project.organization,
+                                               pk__in=channel_ids))
+        interval = request.POST.get("interval", "60")
+        filters = {key: request.POST[key] for key in ("level", "environment", "release")
+                   if request.POST.get(key)}
+        actions.create_rule(project, request.POST.get("name", ""), _rule_triggers(request.POST),
+                            filters, channels, int(interval) if interval.isdigit() else 0)
+        messages.success(request, "Rule created.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("alert-rules", org_slug=org_slug, project_slug=project_slug)
+
+
+@login_required
+@require_POST
+def rule_change(request: HttpRequest, org_slug: str, project_slug: str,
+                rule_id: str) -> HttpResponse:
+    """`do=delete`, `do=pause` or `do=resume`."""
+    rule = alert_access.get_rw_rule_for_user(request.user, org_slug, project_slug, rule_id)
+    action = request.POST.get("do")
+    if action == "delete":
+        actions.delete_rule(rule)
+    elif action in ("pause", "resume"):
+        actions.update_rule(rule, is_active=action == "resume")
+    return redirect("alert-rules", org_slug=org_slug, project_slug=project_slug)
