@@ -8,7 +8,9 @@ once never both notify.
 
 Triggers: `new_issue`; `regression`; `event_frequency` (more than `value` events in the last
 `minutes`); `user_frequency` (more than `value` distinct users in the last `minutes`, counted
-by the hour buckets that window touches). Filters: `level` (at least), `environment`,
+by the hour buckets that window touches). Filters: `level` (at least) and `max_level` (at
+most; together they route by severity, e.g. fatal and error to PagerDuty and Slack, warning to
+email), `environment`,
 `release`, `tags` ({key: value}, each seen in the issue), `max_age_minutes` (issues first seen
 no longer ago than this). The project-level `error_rate` and `deploy_guard` triggers are
 evaluated on a schedule instead (alerts.rates, alerts.deploys).
@@ -75,10 +77,11 @@ def clean_filters(filters: object) -> dict:
     if not isinstance(filters, dict):
         raise ValidationError("filters must be an object.")
     cleaned: dict = {}
-    if filters.get("level"):
-        if filters["level"] not in LEVELS:
-            raise ValidationError(f"level must be one of {', '.join(LEVELS)}.")
-        cleaned["level"] = filters["level"]
+    for key in ("level", "max_level"):
+        if filters.get(key):
+            if filters[key] not in LEVELS:
+                raise ValidationError(f"{key} must be one of {', '.join(LEVELS)}.")
+            cleaned[key] = filters[key]
     for key in ("environment", "release"):
         if filters.get(key):
             cleaned[key] = str(filters[key])[:200]
@@ -101,6 +104,8 @@ def _seen_tag(issue: Issue, key: str, value: str) -> bool:
 def passes_filters(rule: Rule, issue: Issue, now: datetime) -> bool:
     filters = rule.filters
     if "level" in filters and level_rank(issue.level) < level_rank(filters["level"]):
+        return False
+    if "max_level" in filters and level_rank(issue.level) > level_rank(filters["max_level"]):
         return False
     wanted = [(key, filters[key]) for key in ("environment", "release") if key in filters]
     wanted += list((filters.get("tags") or {}).items())

@@ -397,3 +397,27 @@ def test_the_deploy_guard_leaves_a_healthy_release_alone(guarded, receiver, dige
     assert evaluate_deploys(t0 + timedelta(minutes=22)) == 0
     deliver_due(timezone.now())
     assert receiver.requests == []
+
+
+@pytest.mark.django_db
+def test_severity_routing_sends_errors_to_pagerduty_and_warnings_to_email(
+        receiver, smtp, digest, alice, web_project):
+    from alerts.models import Rule as RuleModel
+
+    RuleModel.objects.filter(project=web_project).delete()  # only the routing below
+    organization = web_project.organization
+    pagerduty = alert_actions.create_channel(organization, "pagerduty", "oncall",
+                                             {"routing_key": ROUTING_KEY})
+    email = alert_actions.create_channel(organization, "email", "team",
+                                         {"addresses": ["team@example.com"]})
+    alert_actions.create_rule(web_project, "page", [{"type": "new_issue"}],
+                              {"level": "error"}, [pagerduty])
+    alert_actions.create_rule(web_project, "mail", [{"type": "new_issue"}],
+                              {"level": "warning", "max_level": "warning"}, [email])
+    digest(web_project, error_event("Fatal", level="fatal"), error_event("Warn", level="warning"),
+           error_event("Info", level="info"))
+    deliver_due(timezone.now())
+    [paged] = [r.json() for r in sent_to(receiver, "/v2/enqueue")]
+    assert paged["payload"]["summary"].startswith("[web] Fatal")
+    [mail] = smtp.messages
+    assert "Warn" in mail["Subject"] and smtp.envelopes[0][1] == ["team@example.com"]
