@@ -49,6 +49,49 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_embedded)
 
 
+QUIET_WAIT_SECONDS = 15
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or (
+        "transactional_db" in getattr(item, "fixturenames", ()))
+
+
+def wait_for_background_queries(seconds: float = QUIET_WAIT_SECONDS) -> None:
+    """Until no other session of the test database is mid-query or mid-transaction.
+
+    A transactional test ends with a TRUNCATE of every table. A Celery worker of the test's
+    server may still be digesting or sending what the test caused, and its locks, taken in
+    another order, deadlock against the TRUNCATE. Waiting for it to finish avoids that.
+    """
+    import psycopg
+
+    db = connections["default"].settings_dict
+    conninfo = {"dbname": db["NAME"], "user": db.get("USER") or None,
+                "password": db.get("PASSWORD") or None, "host": db.get("HOST") or "127.0.0.1",
+                "port": db.get("PORT") or 5432}
+    deadline = time.monotonic() + seconds
+    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None},
+                         autocommit=True) as conn:
+        quiet_checks = 0
+        while quiet_checks < 2 and time.monotonic() < deadline:
+            busy = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() "
+                "AND state IN ('active', 'idle in transaction')").fetchone()[0]
+            quiet_checks = quiet_checks + 1 if busy == 0 else 0
+            time.sleep(0.1)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """Before the fixtures' teardown (the TRUNCATE) of a transactional PostgreSQL test."""
+    if _is_transactional(item) and settings.IS_POSTGRES:
+        wait_for_background_queries()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """PBKDF2 dominates fixture time; subprocess tests (bootstrap, serve) keep the real hasher."""
