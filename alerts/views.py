@@ -57,11 +57,24 @@ def channel_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def channel_change(request: HttpRequest, org_slug: str, channel_id: str) -> HttpResponse:
-    """`do=test` queues a test notification; `do=delete` deletes the channel."""
+    """`do=test` queues a test notification, `do=edit` saves the form, `do=delete` deletes
+    the channel."""
     channel = alert_access.get_rw_channel_for_user(request.user, org_slug, channel_id)
-    if request.POST.get("do") == "delete":
+    action = request.POST.get("do")
+    if action == "delete":
         actions.delete_channel(channel)
         messages.success(request, f"Channel {channel.name} deleted.")
+    elif action == "edit":
+        config = _channel_config(channel.kind, request.POST)
+        if channel.kind == Channel.Kind.WEBHOOK and "secret" not in config:
+            config["secret"] = channel.config.get("secret")  # kept unless replaced
+        if channel.kind == Channel.Kind.EMAIL and channel.config.get("members"):
+            config = {"members": True}
+        try:
+            actions.update_channel(channel, request.POST.get("name"), config)
+            messages.success(request, f"Channel {channel.name} saved.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
     else:
         actions.send_test_notification(channel)
         messages.success(request, f"Test notification to {channel.name} queued; its outcome "
@@ -80,6 +93,28 @@ def _rule_triggers(post: dict) -> list[dict]:
     return triggers
 
 
+NEW_RULE_FORM = {"name": "", "new_issue": True, "regression": True, "event_frequency_value": "",
+                 "event_frequency_minutes": 5, "user_frequency_value": "",
+                 "user_frequency_minutes": 60, "level": "", "max_level": "", "environment": "",
+                 "release": "", "channel_ids": set(), "interval": 60}
+
+
+def rule_form_values(rule: Rule) -> dict:
+    """The rule form, filled in with `rule` (for its edit form)."""
+    values = {**NEW_RULE_FORM, "name": rule.name, "interval": rule.action_interval_minutes,
+              "channel_ids": {c.pk for c in rule.channels.all()},
+              "new_issue": False, "regression": False}
+    for trigger in rule.triggers:
+        if trigger["type"] in SIMPLE_TRIGGERS:
+            values[trigger["type"]] = True
+        elif trigger["type"] in ("event_frequency", "user_frequency"):
+            values[f"{trigger['type']}_value"] = trigger["value"]
+            values[f"{trigger['type']}_minutes"] = trigger["minutes"]
+    values.update({key: rule.filters.get(key, "") for key in ("level", "max_level",
+                                                              "environment", "release")})
+    return values
+
+
 @login_required
 def rule_list(request: HttpRequest, org_slug: str, project_slug: str) -> HttpResponse:
     project = access.get_project_for_user(request.user, org_slug, project_slug)
@@ -88,12 +123,25 @@ def rule_list(request: HttpRequest, org_slug: str, project_slug: str) -> HttpRes
                   | Delivery.objects.filter(rule__project=project))
     return render(request, "alerts/rules.html", {
         "project": project, "can_manage": membership.can_manage,
-        "rules": Rule.objects.filter(project=project).prefetch_related("channels")
-        .order_by("id"),
+        "rules": [(rule, rule_form_values(rule)) for rule in Rule.objects.filter(
+            project=project).prefetch_related("channels").order_by("id")],
+        "new_form": NEW_RULE_FORM,
         "channels": project.organization.alert_channels.order_by("name"),
         "deliveries": deliveries.select_related("channel").order_by("-created_at", "-id")
         [:HISTORY_SHOWN],
         "triggers": TRIGGERS, "levels": ["debug", "info", "warning", "error", "fatal"]})
+
+
+def _rule_form(project, post: dict) -> dict:
+    """The rule form's fields as alerts.actions arguments (validated there)."""
+    channel_ids = [int(i) for i in post.getlist("channels") if i.isdigit()]
+    interval = post.get("interval", "60")
+    return {"name": post.get("name", ""), "triggers": _rule_triggers(post),
+            "filters": {key: post[key] for key in ("level", "max_level", "environment",
+                                                     "release") if post.get(key)},
+            "channels": list(Channel.objects.filter(organization=project.organization,
+                                                    pk__in=channel_ids)),
+            "action_interval_minutes": int(interval) if interval.isdigit() else 0}
 
 
 @login_required
@@ -101,14 +149,7 @@ def rule_list(request: HttpRequest, org_slug: str, project_slug: str) -> HttpRes
 def rule_create(request: HttpRequest, org_slug: str, project_slug: str) -> HttpResponse:
     project = access.get_rw_project_for_user(request.user, org_slug, project_slug)
     try:
-        channel_ids = [int(i) for i in request.POST.getlist("channels") if i.isdigit()]
-        channels = list(Channel.objects.filter(organization=project.organization,
-                                               pk__in=channel_ids))
-        interval = request.POST.get("interval", "60")
-        filters = {key: request.POST[key] for key in ("level", "environment", "release")
-                   if request.POST.get(key)}
-        actions.create_rule(project, request.POST.get("name", ""), _rule_triggers(request.POST),
-                            filters, channels, int(interval) if interval.isdigit() else 0)
+        actions.create_rule(project, **_rule_form(project, request.POST))
         messages.success(request, "Rule created.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -119,11 +160,17 @@ def rule_create(request: HttpRequest, org_slug: str, project_slug: str) -> HttpR
 @require_POST
 def rule_change(request: HttpRequest, org_slug: str, project_slug: str,
                 rule_id: str) -> HttpResponse:
-    """`do=delete`, `do=pause` or `do=resume`."""
+    """`do=delete`, `do=pause`, `do=resume`, or `do=edit` with the rule form's fields."""
     rule = alert_access.get_rw_rule_for_user(request.user, org_slug, project_slug, rule_id)
     action = request.POST.get("do")
     if action == "delete":
         actions.delete_rule(rule)
     elif action in ("pause", "resume"):
         actions.update_rule(rule, is_active=action == "resume")
+    elif action == "edit":
+        try:
+            actions.update_rule(rule, **_rule_form(rule.project, request.POST))
+            messages.success(request, f"Rule {rule.name} saved.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
     return redirect("alert-rules", org_slug=org_slug, project_slug=project_slug)

@@ -109,3 +109,33 @@ def test_outsiders_get_404(client, charlie, web_project):
     assert client.post(f"{CHANNELS}{channel.pk}/", {"do": "delete"}).status_code == 404
     assert client.post(f"{RULES}{rule.pk}/", {"do": "delete"}).status_code == 404
     assert Channel.objects.filter(pk=channel.pk).exists()
+
+
+@pytest.mark.django_db
+def test_an_owner_edits_a_rule_and_a_channel_in_their_forms(client, alice, web_project):
+    from alerts import actions as alert_actions
+
+    client.force_login(alice)
+    hook = alert_actions.create_channel(web_project.organization, "webhook", "hook",
+                                        {"url": "https://hooks.example/a", "secret": "k" * 20})
+    rule = Rule.objects.get(project=web_project)
+    page = client.get(RULES).content.decode()
+    assert 'value="Email members on new issues and regressions"' in page  # prefilled
+    client.post(f"{RULES}{rule.pk}/", {
+        "do": "edit", "name": "noisy only", "event_frequency_value": "9",
+        "event_frequency_minutes": "3", "level": "warning", "max_level": "error",
+        "channels": [str(hook.pk)], "interval": "15"})
+    rule.refresh_from_db()
+    assert (rule.name, rule.triggers, rule.filters, rule.action_interval_minutes) == (
+        "noisy only", [{"type": "event_frequency", "value": 9, "minutes": 3}],
+        {"level": "warning", "max_level": "error"}, 15)
+    assert list(rule.channels.all()) == [hook]
+    client.post(f"{CHANNELS}{hook.pk}/", {"do": "edit", "name": "hook2",
+                                          "url": "https://hooks.example/b"})
+    hook.refresh_from_db()
+    assert hook.name == "hook2" and hook.config == {"url": "https://hooks.example/b",
+                                                     "secret": "k" * 20}  # secret kept
+    bad = client.post(f"{RULES}{rule.pk}/", {"do": "edit", "name": "none"}, follow=True)
+    assert b"at least one trigger" in bad.content
+    rule.refresh_from_db()
+    assert rule.name == "noisy only"
