@@ -83,3 +83,43 @@ def test_a_new_issue_notifies_every_channel_once(tmp_path, alice, web_project):
         assert web_project.issues.get().times_seen == 51
         assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
         assert Delivery.objects.count() == 4
+
+
+@pytest.mark.scaleout
+@pytest.mark.django_db(transaction=True)
+def test_two_celery_workers_never_send_a_delivery_twice(tmp_path, alice, web_project):
+    """Two worker services of two processes each, all woken at once for the same 40 due
+    deliveries: each is claimed by one of them and sent once."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, server_environment, stop_process
+
+    with HttpReceiver() as receiver:
+        receiver.script = [(200, {}, 0.05)] * 40  # slow enough for the workers to overlap
+        channel = alert_actions.create_channel(web_project.organization, "webhook", "race",
+                                               {"url": receiver.url("/hook"),
+                                                "secret": "race-secret-0123456789"})
+        for _ in range(40):
+            alert_actions.send_test_notification(channel)
+        broker = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/10"
+        redis.Redis.from_url(broker).flushdb()
+        env = server_environment(database_url_for(connections["default"].settings_dict),
+                                 "http://127.0.0.1:9", REDIS_URL=broker,
+                                 ERRORTRACK_OUTBOUND_ALLOWLIST="127.0.0.1",
+                                 ERRORTRACK_WORKER_CONCURRENCY="2")
+        workers = [subprocess.Popen([sys.executable, "manage.py", "serve", "--only", "worker"],
+                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL) for _ in range(2)]
+        try:
+            wake = ("from errortrack.tasks import run_periodic_job\n"
+                    "for _ in range(12): run_periodic_job.delay('alerts.deliver')\n")
+            subprocess.run([sys.executable, "manage.py", "shell", "-c", wake], cwd=ROOT,
+                           env=env, check=True, capture_output=True, timeout=60)
+            wait_for(lambda: not Delivery.objects.filter(status="pending").exists())
+            time.sleep(1)
+        finally:
+            for worker in workers:
+                stop_process(worker)
+        assert len(receiver.requests) == 40
+        assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
