@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from alerts.models import Channel, Delivery, Rule, RuleIssueState
+from alerts.models import Channel, Delivery, DeliveryAttempt, Rule, RuleIssueState
 
 
 @admin.register(Channel)
@@ -18,8 +18,16 @@ class RuleAdmin(admin.ModelAdmin):
     filter_horizontal = ["channels"]
 
 
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    readonly_fields = ["number", "outcome", "response_code", "error", "duration_ms",
+                       "attempted_at"]
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
+    inlines = [DeliveryAttemptInline]
     list_display = ["created_at", "channel", "action", "reason", "status", "attempts",
                     "response_code", "duration_ms"]
     list_filter = ["status", "action", "channel__kind"]

@@ -57,7 +57,11 @@ def delivery_json(delivery: Delivery) -> dict:
             "error": delivery.error or None, "durationMs": delivery.duration_ms,
             "dateCreated": iso(delivery.created_at), "dateSent": iso(delivery.sent_at),
             "nextAttemptAt": iso(delivery.next_attempt_at)
-            if delivery.status == Delivery.Status.PENDING else None}
+            if delivery.status == Delivery.Status.PENDING else None,
+            "tries": [{"number": t.number, "outcome": t.outcome,
+                       "responseCode": t.response_code, "error": t.error or None,
+                       "durationMs": t.duration_ms, "date": iso(t.attempted_at)}
+                      for t in delivery.tries.all()]}
 
 
 class ChannelInput(drf.Serializer):
@@ -212,7 +216,8 @@ class DeliveryList(APIView):
             if status not in Delivery.Status.values:
                 raise ParseError("status must be pending, sent or failed.")
             deliveries = deliveries.filter(status=status)
-        page = paginate(request, deliveries.order_by("-created_at", "-id"))
+        page = paginate(request, deliveries.prefetch_related("tries")
+                        .order_by("-created_at", "-id"))
         return Response([delivery_json(d) for d in page.items], headers={"Link": page.link})
 
 

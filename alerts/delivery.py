@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from alerts.models import Channel, Delivery
+from alerts.models import Channel, Delivery, DeliveryAttempt
 from alerts.notifiers import NOTIFIERS, NotifyError
 from health import metrics
 
@@ -60,6 +60,10 @@ def record(delivery: Delivery, now: datetime, started: float, status: int | None
         outcome = "retrying"
     delivery.save(update_fields=["attempts", "duration_ms", "claimed_until", "response_code",
                                  "status", "sent_at", "error", "next_attempt_at"])
+    DeliveryAttempt.objects.create(delivery=delivery, number=delivery.attempts, outcome=outcome,
+                                   response_code=delivery.response_code,
+                                   error="" if error is None else str(error)[:2000],
+                                   duration_ms=delivery.duration_ms, attempted_at=now)
     if channel_update:
         Channel.objects.filter(pk=delivery.channel_id).update(**channel_update)
     metrics.notifications.labels(delivery.channel.kind, outcome).inc()

@@ -162,3 +162,21 @@ class AlertSnooze(models.Model):
 
     def __str__(self) -> str:
         return f"issue {self.issue_id} alerts snoozed until {self.until}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending a delivery: what the receiver answered, or why it failed."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="tries")
+    number = models.PositiveSmallIntegerField()
+    outcome = models.CharField(max_length=16)  # sent, retrying, failed
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    duration_ms = models.FloatField()
+    attempted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["delivery", "number"]
+
+    def __str__(self) -> str:
+        return f"delivery {self.delivery_id} try {self.number}: {self.outcome}"

@@ -202,6 +202,8 @@ def test_a_receiver_failing_twice_gets_exactly_three_attempts(receiver, digest, 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.response_code) == ("sent", 3, 200)
     assert len(sent_to(receiver)) == 3
+    assert [(t.number, t.outcome, t.response_code) for t in delivery.tries.all()] == [
+        (1, "retrying", 500), (2, "retrying", 503), (3, "sent", 200)]
     assert deliver_due(now + timedelta(hours=1)) == 0
 
 
