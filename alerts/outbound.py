@@ -69,8 +69,15 @@ def resolve(host: str, port: int) -> Address:
 
 def post(url: str, body: bytes, headers: dict[str, str],
          timeout: float | None = None) -> OutboundResponse:
-    """POST `body` to `url`. Raises OutboundRefused for a forbidden target, OSError (or
-    urllib3's errors, which are OSErrors too) for network failures."""
+    """POST `body` to `url` (notifications)."""
+    return request("POST", url, body, headers, timeout)
+
+
+def request(method: str, url: str, body: bytes | None = None,
+            headers: dict[str, str] | None = None,
+            timeout: float | None = None) -> OutboundResponse:
+    """One HTTP request to a user-given URL (notifications, uptime probes). Raises
+    OutboundRefused for a forbidden target, OSError for network failures and timeouts."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise OutboundRefused("only http and https URLs with a host can be notified")
@@ -88,9 +95,9 @@ def post(url: str, body: bytes, headers: dict[str, str],
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     default_port = port == (443 if secure else 80)
     try:
-        response = pool.urlopen("POST", path, body=body, redirect=False, preload_content=True,
+        response = pool.urlopen(method, path, body=body, redirect=False, preload_content=True,
                                 headers={"Host": host if default_port else f"{host}:{port}",
-                                         "User-Agent": "errortrack", **headers})
+                                         "User-Agent": "errortrack", **(headers or {})})
     except urllib3.exceptions.HTTPError as exc:
         raise OSError(f"{type(exc).__name__}: {exc}") from exc
     finally:

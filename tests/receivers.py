@@ -26,7 +26,8 @@ class Received:
 
 @dataclass
 class HttpReceiver:
-    """Answers each POST with the next of `script` (status, headers, delay), then 200s."""
+    """Answers each POST or GET with the next of `script` (status, headers, delay), then
+    200s with the body `ok`."""
 
     script: list = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
@@ -39,6 +40,13 @@ class HttpReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 receiver.requests.append(Received(self.path, dict(self.headers),
                                                   self.rfile.read(length)))
+                self.answer()
+
+            def do_GET(self) -> None:
+                receiver.requests.append(Received(self.path, dict(self.headers), b""))
+                self.answer()
+
+            def answer(self) -> None:
                 status, headers, delay = (receiver.script.pop(0) if receiver.script
                                           else (200, {}, 0))
                 time.sleep(delay)

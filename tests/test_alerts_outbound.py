@@ -68,3 +68,14 @@ def test_a_slow_receiver_times_out(settings):
         receiver.script = [(200, {}, 2.0)]
         with pytest.raises(OSError):
             outbound.post(receiver.url(), b"{}", {}, timeout=0.3)
+
+
+def test_a_get_probe_goes_through_the_same_checks(settings):
+    with HttpReceiver() as receiver:
+        settings.ERRORTRACK_OUTBOUND_ALLOWLIST = ["127.0.0.1"]
+        response = outbound.request("GET", receiver.url("/status?full=1"))
+        assert (response.status, response.body) == (200, b"ok")
+        assert receiver.requests[0].path == "/status?full=1"
+        settings.ERRORTRACK_OUTBOUND_ALLOWLIST = []
+        with pytest.raises(outbound.OutboundRefused):
+            outbound.request("GET", receiver.url())
