@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from alerts import rules
+from alerts.delivery import queue
 from alerts.message import test_message
 from alerts.models import AlertSnooze, Channel, Delivery, Rule
 from alerts.notifiers import NOTIFIERS
@@ -104,9 +105,5 @@ def unsnooze_issue_alerts(issue: Issue) -> None:
 
 def send_test_notification(channel: Channel) -> Delivery:
     """Queue a test message to `channel` (the channel page's "send test notification")."""
-    recipients = []
-    if channel.kind == Channel.Kind.EMAIL and channel.config.get("members"):
-        recipients = sorted(set(channel.organization.members.exclude(user__email="")
-                                .values_list("user__email", flat=True)))
-    return Delivery.objects.create(channel=channel, action=Delivery.Action.TEST, reason="test",
-                                   message=test_message(channel.name), recipients=recipients)
+    [delivery] = queue([channel], test_message(channel.name), Delivery.Action.TEST, "test")
+    return delivery

@@ -16,13 +16,32 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from alerts.models import Channel, Delivery, DeliveryAttempt
+from alerts.models import Channel, Delivery, DeliveryAttempt, Rule
 from alerts.notifiers import NOTIFIERS, NotifyError
+from errortrack.models import Issue, Member
 from health import metrics
 
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 120  # longer than any send (timeouts are seconds); then another may retry
 BATCH = 50
+
+
+def recipients_for(channel: Channel) -> list[str]:
+    """An email channel for the organization's members: their addresses now (a retry mails the
+    same people). Other channels carry their destination in their config."""
+    if channel.kind != Channel.Kind.EMAIL or not channel.config.get("members"):
+        return []
+    return sorted(set(Member.objects.filter(organization_id=channel.organization_id)
+                      .exclude(user__email="").values_list("user__email", flat=True)))
+
+
+def queue(channels: list[Channel], message: dict, action: str, reason: str,
+          rule: Rule | None = None, issue: Issue | None = None) -> list[Delivery]:
+    """Every delivery is created here: one per channel, with its recipients resolved."""
+    return Delivery.objects.bulk_create([
+        Delivery(channel=channel, rule=rule, issue=issue, action=action, reason=reason,
+                 message=message, recipients=recipients_for(channel))
+        for channel in channels])
 
 
 def claim(delivery_id: int, now: datetime) -> bool:

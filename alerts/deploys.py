@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Sum
 
+from alerts.delivery import queue
 from alerts.models import Channel, Delivery, DeployGuardFiring, Rule
 from errortrack.models import Event, ProjectMinuteBucket
 
@@ -149,15 +150,11 @@ def fire(rule: Rule, trigger: dict, comparison: Comparison, now: datetime) -> bo
                 payload=body, fired_at=now)
     except IntegrityError:
         return False
-    deliveries = [Delivery(channel=channel, rule=rule, action=Delivery.Action.TRIGGER,
-                           reason=TRIGGER, message=body) for channel in rule.channels.all()]
+    queue(list(rule.channels.all()), body, Delivery.Action.TRIGGER, TRIGGER, rule)
     rollback = Channel.objects.filter(pk=trigger.get("rollback_channel"),
                                       organization_id=rule.project.organization_id,
-                                      kind=Channel.Kind.WEBHOOK).first()
-    if rollback is not None:
-        deliveries.append(Delivery(channel=rollback, rule=rule, reason=TRIGGER, message=body,
-                                   action=Delivery.Action.ROLLBACK))
-    Delivery.objects.bulk_create(deliveries)
+                                      kind=Channel.Kind.WEBHOOK)
+    queue(list(rollback), body, Delivery.Action.ROLLBACK, TRIGGER, rule)
     return True
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Sum
 
-from alerts.delivery import supersede_pending_triggers
+from alerts.delivery import queue, supersede_pending_triggers
 from alerts.message import rate_message
 from alerts.models import Channel, Delivery, Rule, RuleRateState
 from errortrack.models import ProjectMinuteBucket
@@ -37,12 +37,6 @@ def error_rate(rule: Rule, window_minutes: int, now: datetime) -> float:
     return (buckets.aggregate(total=Sum("events"))["total"] or 0) / window_minutes
 
 
-def _deliveries(rule: Rule, message: dict, action: str, channels: list[Channel]) -> list:
-    return Delivery.objects.bulk_create([
-        Delivery(channel=channel, rule=rule, action=action, reason=TRIGGER, message=message)
-        for channel in channels])
-
-
 def evaluate_rule(rule: Rule, now: datetime) -> str | None:
     """One step for one rule; returns "fired", "resolved" or None."""
     trigger = rate_trigger(rule)
@@ -62,7 +56,7 @@ def evaluate_rule(rule: Rule, now: datetime) -> str | None:
             action=Delivery.Action.TRIGGER, status=Delivery.Status.SENT
         ).values_list("channel_id", flat=True)))
         message = rate_message(rule.pk, rule.project, rate, trigger["value"], window)
-        _deliveries(rule, message, Delivery.Action.RESOLVE, channels)
+        queue(channels, message, Delivery.Action.RESOLVE, TRIGGER, rule)
         return "resolved"
     states.filter(above_since__isnull=True).update(above_since=now)
     states.update(last_rate=rate)
@@ -72,7 +66,7 @@ def evaluate_rule(rule: Rule, now: datetime) -> str | None:
         return None
     message = rate_message(rule.pk, rule.project, rate, trigger["value"], window,
                            rule.filters.get("environment", ""))
-    _deliveries(rule, message, Delivery.Action.TRIGGER, list(rule.channels.all()))
+    queue(list(rule.channels.all()), message, Delivery.Action.TRIGGER, TRIGGER, rule)
     return "fired"
 
 

@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from alerts.delivery import queue
 from alerts.message import LEVELS, issue_message, level_rank
 from alerts.models import AlertSnooze, Channel, Delivery, Rule, RuleIssueState
 from errortrack.digest.facts import Facts
-from errortrack.models import Event, Issue, IssueTagValue, IssueUserHour, Member
+from errortrack.models import Event, Issue, IssueTagValue, IssueUserHour
 
 TRIGGERS = ("new_issue", "regression", "event_frequency", "user_frequency", "error_rate",
             "deploy_guard")
@@ -156,22 +157,12 @@ def claim_interval(rule: Rule, issue: Issue, now: datetime) -> bool:
                                          ).update(last_fired_at=now) == 1
 
 
-def recipients_for(channel: Channel, issue: Issue) -> list[str]:
-    if channel.kind != Channel.Kind.EMAIL or not channel.config.get("members"):
-        return []
-    return sorted(set(Member.objects.filter(organization_id=issue.project.organization_id)
-                      .exclude(user__email="").values_list("user__email", flat=True)))
-
-
 def enqueue(rule: Rule | None, issue: Issue, channels: list[Channel], reason: str,
             action: str = Delivery.Action.TRIGGER) -> list[Delivery]:
     environment = (IssueTagValue.objects.filter(issue=issue, key="environment")
                    .order_by("-last_seen").values_list("value", flat=True).first() or "")
-    message = issue_message(issue, reason, environment)
-    return Delivery.objects.bulk_create([
-        Delivery(channel=channel, rule=rule, issue=issue, action=action, reason=reason,
-                 message=message, recipients=recipients_for(channel, issue))
-        for channel in channels])
+    return queue(channels, issue_message(issue, reason, environment), action, reason, rule,
+                 issue)
 
 
 def evaluate(facts: Facts, now: datetime) -> list[Delivery]:

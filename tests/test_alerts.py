@@ -423,3 +423,21 @@ def test_severity_routing_sends_errors_to_pagerduty_and_warnings_to_email(
     assert paged["payload"]["summary"].startswith("[web] Fatal")
     [mail] = smtp.messages
     assert "Warn" in mail["Subject"] and smtp.envelopes[0][1] == ["team@example.com"]
+
+
+@pytest.mark.django_db
+def test_a_project_level_alert_mails_the_members_channel_too(smtp, digest, alice, bob,
+                                                             web_project):
+    from alerts.rates import evaluate_rates
+
+    members = Channel.objects.get(organization__slug="alpha", kind="email")
+    alert_actions.create_rule(web_project, "rate", [{"type": "error_rate", "value": 1,
+                                                     "minutes": 5}], channels=[members])
+    t0 = (timezone.now() - timedelta(hours=1)).replace(second=0, microsecond=0)
+    digest(web_project, *[error_event(timestamp=(t0 - timedelta(minutes=m, seconds=30))
+                                      .timestamp()) for m in range(5) for _ in range(3)])
+    assert evaluate_rates(t0) == 1
+    deliver_due(timezone.now())
+    rate_mails = [(m, r) for m, (_, r) in zip(smtp.messages, smtp.envelopes, strict=True)
+                  if "Error rate too high" in m["Subject"]]
+    assert [sorted(r) for _, r in rate_mails] == [["alice@example.com", "bob@example.com"]]
