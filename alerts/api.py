@@ -3,7 +3,6 @@ project), test notifications, and snoozing an issue's alerts. Thin views: reads 
 alerts.access and errortrack.access (404 for other tenants), writes through alerts.actions."""
 
 from django.db import transaction
-from django.db.models import Q
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
@@ -12,6 +11,7 @@ from rest_framework.views import APIView
 
 from alerts import access as alert_access
 from alerts import actions
+from alerts.delivery import for_project
 from alerts.models import Channel, Delivery, Rule
 from alerts.notifiers import NOTIFIERS
 from errortrack import access
@@ -209,8 +209,7 @@ class DeliveryList(APIView):
     @listing(query("status", "pending, sent or failed"))
     def get(self, request: Request, org_slug: str, project_slug: str) -> Response:
         project = access.get_project_for_user(request.user, org_slug, project_slug)
-        deliveries = Delivery.objects.filter(
-            Q(issue__project=project) | Q(rule__project=project)).select_related("channel")
+        deliveries = for_project(project).select_related("channel")
         status = request.query_params.get("status")
         if status:
             if status not in Delivery.Status.values:

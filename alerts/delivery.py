@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 
 from alerts.models import Channel, Delivery, DeliveryAttempt, Rule
 from alerts.notifiers import NOTIFIERS, NotifyError
-from errortrack.models import Issue, Member
+from errortrack.models import Issue, Member, Project
 from health import metrics
 
 log = logging.getLogger(__name__)
@@ -44,10 +44,14 @@ def queue(channels: list[Channel], message: dict, action: str, reason: str,
         for channel in channels])
 
 
+def due(now: datetime) -> QuerySet[Delivery]:
+    """Pending deliveries whose time has come and that nobody holds (or whose claim expired)."""
+    return Delivery.objects.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+                                   status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+
+
 def claim(delivery_id: int, now: datetime) -> bool:
-    due = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    return Delivery.objects.filter(due, pk=delivery_id, status=Delivery.Status.PENDING,
-                                   next_attempt_at__lte=now).update(
+    return due(now).filter(pk=delivery_id).update(
         claimed_until=now + timedelta(seconds=CLAIM_SECONDS)) == 1
 
 
@@ -109,17 +113,20 @@ def deliver_due(now: datetime) -> int:
     """Periodic job: send every delivery that is due; return how many were attempted."""
     attempted = 0
     while True:
-        due = list(Delivery.objects.filter(
-            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-            status=Delivery.Status.PENDING, next_attempt_at__lte=now,
-        ).order_by("next_attempt_at", "id").values_list("pk", flat=True)[:BATCH])
-        claimed = [pk for pk in due if claim(pk, now)]
+        batch = list(due(now).order_by("next_attempt_at", "id")
+                     .values_list("pk", flat=True)[:BATCH])
+        claimed = [pk for pk in batch if claim(pk, now)]
         for delivery in (Delivery.objects.filter(pk__in=claimed).select_related("channel")
                          .order_by("next_attempt_at", "id")):  # a trigger before its resolve
             send_one(delivery, now)
             attempted += 1
-        if len(due) < BATCH:
+        if len(batch) < BATCH:
             return attempted
+
+
+def for_project(project: Project) -> QuerySet[Delivery]:
+    """A project's deliveries: about its issues, or from its rules (rates, deploy guard)."""
+    return Delivery.objects.filter(Q(issue__project=project) | Q(rule__project=project))
 
 
 def supersede_pending_triggers(deliveries: "QuerySet[Delivery]") -> None:

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from alerts import access as alert_access
 from alerts import actions
-from alerts.models import Channel, Delivery, Rule
+from alerts.delivery import for_project
+from alerts.models import Channel, Rule
 from alerts.rules import TRIGGERS
 from errortrack import access
 
@@ -119,16 +120,14 @@ def rule_form_values(rule: Rule) -> dict:
 def rule_list(request: HttpRequest, org_slug: str, project_slug: str) -> HttpResponse:
     project = access.get_project_for_user(request.user, org_slug, project_slug)
     membership = access.get_membership(request.user, project.organization)
-    deliveries = (Delivery.objects.filter(issue__project=project)
-                  | Delivery.objects.filter(rule__project=project))
     return render(request, "alerts/rules.html", {
         "project": project, "can_manage": membership.can_manage,
         "rules": [(rule, rule_form_values(rule)) for rule in Rule.objects.filter(
             project=project).prefetch_related("channels").order_by("id")],
         "new_form": NEW_RULE_FORM,
         "channels": project.organization.alert_channels.order_by("name"),
-        "deliveries": deliveries.select_related("channel").order_by("-created_at", "-id")
-        [:HISTORY_SHOWN],
+        "deliveries": for_project(project).select_related("channel")
+        .order_by("-created_at", "-id")[:HISTORY_SHOWN],
         "triggers": TRIGGERS, "levels": ["debug", "info", "warning", "error", "fatal"]})
 
 
