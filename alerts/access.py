@@ -8,13 +8,10 @@ from alerts.models import Channel, Rule
 from errortrack import access
 
 
-def _pk(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) <= 18 else None
-
-
 def get_channel_for_user(user: AbstractBaseUser, org_slug: str, channel_id: str) -> Channel:
     organization = access.get_organization_for_user(user, org_slug)
-    channel = Channel.objects.filter(organization=organization, pk=_pk(channel_id)).first()
+    channel = Channel.objects.filter(organization=organization,
+                                     pk=access.object_id(channel_id)).first()
     if channel is None:
         raise Http404("No such channel.")
     return channel
@@ -29,7 +26,7 @@ def get_rw_channel_for_user(user: AbstractBaseUser, org_slug: str, channel_id: s
 def get_rule_for_user(user: AbstractBaseUser, org_slug: str, project_slug: str,
                       rule_id: str) -> Rule:
     project = access.get_project_for_user(user, org_slug, project_slug)
-    rule = Rule.objects.filter(project=project, pk=_pk(rule_id)).first()
+    rule = Rule.objects.filter(project=project, pk=access.object_id(rule_id)).first()
     if rule is None:
         raise Http404("No such rule.")
     return rule

@@ -142,10 +142,11 @@ class ChannelTest(APIView):
 def rule_channels(project, ids: list[str] | None) -> list[Channel] | None:
     if ids is None:
         return None
-    if not all(i.isdigit() for i in ids):
+    channel_ids = [access.object_id(i) for i in ids]
+    if None in channel_ids:
         raise ParseError("channels must be channel ids.")
     channels = list(Channel.objects.filter(organization=project.organization,
-                                           pk__in=[int(i) for i in ids]))
+                                           pk__in=channel_ids))
     if len(channels) != len(set(ids)):
         raise ParseError("channels must be channels of this organization.")
     return channels

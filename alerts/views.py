@@ -88,7 +88,7 @@ def _rule_triggers(post: dict) -> list[dict]:
     for kind in ("event_frequency", "user_frequency"):
         value, minutes = post.get(f"{kind}_value", ""), post.get(f"{kind}_minutes", "")
         if value.strip():
-            if not (value.strip().isdigit() and minutes.strip().isdigit()):
+            if not (value.strip().isdecimal() and minutes.strip().isdecimal()):
                 raise ValidationError(f"{kind}: enter whole numbers.")
             triggers.append({"type": kind, "value": int(value), "minutes": int(minutes)})
     return triggers
@@ -133,14 +133,15 @@ def rule_list(request: HttpRequest, org_slug: str, project_slug: str) -> HttpRes
 
 def _rule_form(project, post: dict) -> dict:
     """The rule form's fields as alerts.actions arguments (validated there)."""
-    channel_ids = [int(i) for i in post.getlist("channels") if i.isdigit()]
+    channel_ids = [pk for i in post.getlist("channels")
+                   if (pk := access.object_id(i)) is not None]
     interval = post.get("interval", "60")
     return {"name": post.get("name", ""), "triggers": _rule_triggers(post),
             "filters": {key: post[key] for key in ("level", "max_level", "environment",
                                                      "release") if post.get(key)},
             "channels": list(Channel.objects.filter(organization=project.organization,
                                                     pk__in=channel_ids)),
-            "action_interval_minutes": int(interval) if interval.isdigit() else 0}
+            "action_interval_minutes": int(interval) if interval.isdecimal() else 0}
 
 
 @login_required

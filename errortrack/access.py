@@ -136,6 +136,13 @@ def issues_for_user(user: User) -> QuerySet[Issue]:
 
 
 SHORT_ID = re.compile(r"^([A-Za-z0-9_-]+)-(\d+)$")
+MAX_ID_DIGITS = 18  # every id fits a 64-bit column, so a longer one names nothing
+
+
+def object_id(value: str) -> int | None:
+    """The id a URL or parameter names, or None when it names none. `isdecimal`, not
+    `isdigit`: "²" is a digit that int() refuses (a 500 where a 404 belongs)."""
+    return int(value) if value.isdecimal() and len(value) <= MAX_ID_DIGITS else None
 
 
 def get_issue_for_user(user: User, issue_id: str, org_slug: str | None = None) -> Issue:
@@ -144,8 +151,8 @@ def get_issue_for_user(user: User, issue_id: str, org_slug: str | None = None) -
     if org_slug is not None:
         issues = issues.filter(project__organization__slug=org_slug)
     short = SHORT_ID.match(issue_id or "")
-    if issue_id.isdigit() and len(issue_id) <= 18:
-        issue = issues.filter(pk=int(issue_id)).first()
+    if object_id(issue_id) is not None:
+        issue = issues.filter(pk=object_id(issue_id)).first()
     elif short and org_slug is not None:
         issue = issues.filter(project__slug__iexact=short[1], short_id=int(short[2])).first()
     else:
@@ -169,8 +176,8 @@ def get_comment_for_user(user: User, issue: Issue, comment_id: str,
     comments = Activity.objects.filter(issue=issue, kind=Activity.Kind.NOTE)
     if authored:
         comments = comments.filter(user=user.pk)
-    comment = (comments.select_related("user").filter(pk=int(comment_id)).first()
-               if comment_id.isdigit() and len(comment_id) <= 18 else None)
+    pk = object_id(comment_id)
+    comment = comments.select_related("user").filter(pk=pk).first() if pk else None
     if comment is None:
         raise Http404("No such comment.")
     return comment

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from errortrack.access import object_id
 from errortrack.models import Issue, IssueBookmark, IssueTagValue
 
 TOKEN = re.compile(r'(!?)([A-Za-z_][\w.:-]*?):("(?:[^"\\]|\\.)*"|\S+)|"((?:[^"\\]|\\.)*)"|(\S+)')
@@ -93,7 +94,8 @@ def term_filter(term: Term, user: AbstractBaseUser) -> Q:
     if term.key == "assigned":
         return _assigned(term.value, user)
     if term.key == "issue.id" or term.key == "id":
-        return Q(pk=int(term.value)) if term.value.isdigit() else Q(pk__in=[])
+        pk = object_id(term.value)
+        return Q(pk=pk) if pk is not None else Q(pk__in=[])
     return _tag(term.key, term.value)  # environment, release and every other tag
 
 

@@ -234,3 +234,11 @@ def test_garbage_in_known_places_is_dropped_not_fatal():
     assert "exception" not in event and "request" not in event and "user" not in event
     assert event["contexts"] == {"runtime": {"name": "CPython", "type": "runtime"}}
     assert "extra" not in event and "modules" not in event and "fingerprint" not in event
+
+
+def test_a_frame_number_written_with_superscript_digits_is_dropped_not_fatal():
+    """"²" is a digit to str.isdigit but int() refuses it: it must not fail the event."""
+    event = norm({"exception": {"values": [{"type": "E", "stacktrace": {"frames": [
+        {"function": "f", "lineno": "²"}, {"function": "g", "lineno": "12"}]}}]}})
+    frames = event["exception"]["values"][0]["stacktrace"]["frames"]
+    assert "lineno" not in frames[0] and frames[1]["lineno"] == 12

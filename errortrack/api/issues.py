@@ -51,14 +51,16 @@ def filtered_issues(request: Request, organization: Organization, project: Proje
     else:
         wanted = [p for p in request.query_params.getlist("project") if p not in ("", "-1")]
         if wanted:
-            if not all(p.isdigit() for p in wanted):
+            project_ids = [access.object_id(p) for p in wanted]
+            if None in project_ids:
                 raise ParseError("project must be project ids.")
-            issues = issues.filter(project_id__in=[int(p) for p in wanted])
+            issues = issues.filter(project_id__in=project_ids)
     ids = request.query_params.getlist("id")
     if ids:
-        if not all(i.isdigit() and len(i) <= 18 for i in ids):
+        issue_ids = [access.object_id(i) for i in ids]
+        if None in issue_ids:
             raise ParseError("id must be issue ids.")
-        return issues.filter(pk__in=[int(i) for i in ids])
+        return issues.filter(pk__in=issue_ids)
     query = request.query_params.get("query", default_query)
     status = request.query_params.get("status")  # sentry-cli's --status
     if status:
@@ -93,14 +95,14 @@ def resolve_assignee(value: str | None, organization: Organization
     if not value:
         return None
     kind, _, ident = value.partition(":")
-    if kind == "team" and ident.isdigit():
-        team = organization.teams.filter(pk=int(ident)).first()
+    if kind == "team" and access.object_id(ident) is not None:
+        team = organization.teams.filter(pk=access.object_id(ident)).first()
         if team is None:
             raise ValidationError(f"No team {value} in this organization.")
         return team
     members = Member.objects.filter(organization=organization).select_related("user")
-    if kind == "user" and ident.isdigit():
-        member = members.filter(user_id=int(ident)).first()
+    if kind == "user" and access.object_id(ident) is not None:
+        member = members.filter(user_id=access.object_id(ident)).first()
     else:
         member = (members.filter(user__username=value).first()
                   or members.filter(user__email__iexact=value).first())

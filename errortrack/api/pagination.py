@@ -24,7 +24,7 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise ParseError(f"{name} must be a whole number.")
     return max(low, min(high, int(raw)))
 
@@ -34,7 +34,7 @@ def cursor_offset(request: Request) -> int:
     if not raw:
         return 0
     parts = raw.split(":")
-    if len(parts) != 3 or not all(part.lstrip("-").isdigit() for part in parts):
+    if len(parts) != 3 or not all(part.lstrip("-").isdecimal() for part in parts):
         raise ParseError("cursor must look like 0:100:0.")
     offset = int(parts[1])
     if not 0 <= offset <= MAX_OFFSET:

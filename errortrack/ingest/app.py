@@ -191,7 +191,7 @@ async def authorized_key(public_key: str, project_id: int) -> keys.KeyInfo:
 
 async def read_body(receive: Any, headers: dict[str, str]) -> bytes:
     declared = headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > settings.ERRORTRACK_MAX_BODY_BYTES:
+    if declared.isdecimal() and int(declared) > settings.ERRORTRACK_MAX_BODY_BYTES:
         raise PayloadTooLarge(f"body larger than {settings.ERRORTRACK_MAX_BODY_BYTES} bytes")
     reader = BodyReader(headers.get("content-encoding", ""), settings.ERRORTRACK_MAX_BODY_BYTES,
                         settings.ERRORTRACK_MAX_DECODED_BYTES)
