@@ -67,12 +67,8 @@ def wait_for_background_queries(seconds: float = QUIET_WAIT_SECONDS) -> None:
     """
     import psycopg
 
-    db = connections["default"].settings_dict
-    conninfo = {"dbname": db["NAME"], "user": db.get("USER") or None,
-                "password": db.get("PASSWORD") or None, "host": db.get("HOST") or "127.0.0.1",
-                "port": db.get("PORT") or 5432}
     deadline = time.monotonic() + seconds
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v is not None},
+    with psycopg.connect(database_url_for(connections["default"].settings_dict),
                          autocommit=True) as conn:
         quiet_checks = 0
         while quiet_checks < 2 and time.monotonic() < deadline:
@@ -160,6 +156,16 @@ def database_url_for(settings_dict: dict) -> str:
     host = settings_dict.get("HOST") or "127.0.0.1"
     port = settings_dict.get("PORT") or 5432
     return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+def private_broker(db_index: int) -> str:
+    """A Redis database of the test's own (emptied) for a server whose Celery work no other
+    test's worker may take: REDIS_URL with another database number."""
+    import redis
+
+    url = os.environ["REDIS_URL"].rsplit("/", 1)[0] + f"/{db_index}"
+    redis.Redis.from_url(url).flushdb()
+    return url
 
 
 def server_environment(database_url: str, base_url: str, **extra: str) -> dict[str, str]:

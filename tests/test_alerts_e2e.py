@@ -7,14 +7,13 @@ import os
 import time
 
 import pytest
-import redis
 import sentry_sdk
 from django.db import connections
 
 from alerts import actions as alert_actions
 from alerts.models import Delivery
 from errortrack.compat.dsn import build_dsn
-from tests.conftest import database_url_for, start_server, stop_server
+from tests.conftest import database_url_for, private_broker, start_server, stop_server
 from tests.receivers import HttpReceiver, SmtpReceiver
 
 WAIT_SECONDS = 40
@@ -59,8 +58,7 @@ def test_a_new_issue_notifies_every_channel_once(tmp_path, alice, web_project):
                "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
                "ERRORTRACK_DELIVERY_INTERVAL_SECONDS": "1", "ERRORTRACK_WORKER_CONCURRENCY": "2"}
         if os.environ.get("REDIS_URL"):  # a broker of its own: no other test's worker joins
-            env["REDIS_URL"] = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/11"
-            redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+            env["REDIS_URL"] = private_broker(11)
         server = start_server(tmp_path, database_url_for(connections["default"].settings_dict),
                               all_processes=True, **env)
         try:
@@ -102,10 +100,8 @@ def test_two_celery_workers_never_send_a_delivery_twice(tmp_path, alice, web_pro
                                                 "secret": "race-secret-0123456789"})
         for _ in range(40):
             alert_actions.send_test_notification(channel)
-        broker = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/10"
-        redis.Redis.from_url(broker).flushdb()
         env = server_environment(database_url_for(connections["default"].settings_dict),
-                                 "http://127.0.0.1:9", REDIS_URL=broker,
+                                 "http://127.0.0.1:9", REDIS_URL=private_broker(10),
                                  ERRORTRACK_OUTBOUND_ALLOWLIST="127.0.0.1",
                                  ERRORTRACK_WORKER_CONCURRENCY="2")
         workers = [subprocess.Popen([sys.executable, "manage.py", "serve", "--only", "worker"],

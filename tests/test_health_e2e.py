@@ -16,12 +16,18 @@ import uuid
 from pathlib import Path
 
 import pytest
-import redis
 import requests
 from django.db import connections
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import ROOT, database_url_for, free_port, start_server, stop_server
+from tests.conftest import (
+    ROOT,
+    database_url_for,
+    free_port,
+    private_broker,
+    start_server,
+    stop_server,
+)
 
 WAIT_SECONDS = 40
 
@@ -132,8 +138,7 @@ def test_metrics_count_what_every_process_did(tmp_path, alice, web_project):
     scale_out = bool(os.environ.get("REDIS_URL"))
     isolated = {}
     if scale_out:  # a broker of its own: no other test's Celery worker takes these events
-        isolated["REDIS_URL"] = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/12"
-        redis.Redis.from_url(isolated["REDIS_URL"]).flushdb()
+        isolated["REDIS_URL"] = private_broker(12)
     server = start_server(tmp_path, database_url_for(connections["default"].settings_dict),
                           all_processes=True, ERRORTRACK_WEB_WORKERS="2", **isolated)
     try:
