@@ -21,13 +21,11 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from common import cpu_seconds, free_port
+from common import ROOT, cpu_seconds, start_server
 
-ROOT = Path(__file__).resolve().parent.parent
 ORG, PROJECT = "apibench", "big"
 BENCH_DATABASE = "errortrack_apibench"
 
@@ -171,20 +169,6 @@ def fill(url: str, project_id: int, issues: int, events: int) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
-def wait_ready(port: int, process: subprocess.Popen) -> None:
-    for _ in range(300):
-        if process.poll() is not None:
-            sys.exit("the server exited while starting")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/health/live")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit("the server did not start")
-
-
 def timed(conn: http.client.HTTPConnection, path: str, token: str) -> float:
     start = time.perf_counter()
     conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
@@ -268,14 +252,9 @@ def main() -> None:
     picker = random.Random(1)  # noqa: S311 (the same sample every run, not a secret)
     sample = [by_size[0], *picker.sample(by_size, min(500, len(by_size)))]
 
-    port = free_port()
-    argv = [sys.executable, "manage.py", "serve", "--port", str(port)]
-    if env.get("REDIS_URL"):
-        argv += ["--only", "web", "--workers", "1"]
-    server = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server, port = start_server(env, *(["--only", "web", "--workers", "1"]
+                                        if env.get("REDIS_URL") else []))
     try:
-        wait_ready(port, server)
         results = measure(port, boot["token"], server.pid, sample, args.requests)
     finally:
         server.terminate()

@@ -1,10 +1,17 @@
-"""Helpers the benchmarks share: a free port and what the server's processes use."""
+"""Helpers the benchmarks share: the server they measure, and what its processes use."""
 
+import http.client
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections import Counter
+from pathlib import Path
 
 import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Local services whose CPU counts as the server's too (they share the machine's cores).
 SERVICE_NAMES = {"postgres": "postgres", "redis-server": "redis"}
@@ -14,6 +21,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def start_server(env: dict, *options: str) -> tuple[subprocess.Popen, int]:
+    """`manage.py serve` with `options` on a free port, once it answers /health/live."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(port),
+                               *options], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        if server.poll() is not None:
+            sys.exit("the server exited while starting")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health/live")
+            if conn.getresponse().status == 200:
+                return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    sys.exit("the server did not start")
 
 
 def server_family(pid: int) -> list[psutil.Process]:

@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import cpu_seconds, free_port
+from common import cpu_seconds, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,19 +71,9 @@ def main() -> None:
                            "--project", "bench", "--json"], cwd=ROOT, env=env, check=True,
                           capture_output=True, text=True)
     token = json.loads(boot.stdout.strip().splitlines()[-1])["token"]
-    port = free_port()
-    argv = [sys.executable, "manage.py", "serve", "--port", str(port)]
-    if env.get("REDIS_URL"):
-        argv += ["--only", "web", "--workers", "1"]
-    server = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server, port = start_server(env, *(["--only", "web", "--workers", "1"]
+                                        if env.get("REDIS_URL") else []))
     try:
-        for _ in range(100):
-            try:
-                drive(port, "/health/live", {}, 1, 1)
-                break
-            except OSError:
-                time.sleep(0.1)
         mode = "scale-out web" if env.get("REDIS_URL") else "embedded"
         print(f"errortrack bench ({mode}, {args.requests} requests, "
               f"{args.connections} connections, {os.cpu_count()} cores)")

@@ -15,7 +15,6 @@ generator) and server RSS. Exits 1 if anything sent was not accepted or accepted
 
 import argparse
 import gzip
-import http.client
 import json
 import multiprocessing
 import os
@@ -27,7 +26,7 @@ import time
 import uuid
 from pathlib import Path
 
-from common import CpuByRole, free_port, rss_mb
+from common import CpuByRole, rss_mb, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -242,20 +241,9 @@ def main() -> int:
         warmup_bodies, bodies = [b""] * args.warmup, [b""] * args.events
     path = f"/api/{project_id}/envelope/"
     raw = sum(len(gzip.decompress(b)) for b in envelope_bodies(20, args.fingerprints)) / 20
-    port = free_port()
-    argv = [sys.executable, "manage.py", "serve", "--port", str(port)]
-    if scale_out:
-        argv += ["--workers", str(args.web_workers)]
-    server = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server, port = start_server(env, *(["--workers", str(args.web_workers)] if scale_out
+                                        else []))
     try:
-        for _ in range(300):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET",
-                                                                                 "/health/live")
-                break
-            except OSError:
-                time.sleep(0.1)
         time.sleep(2 if scale_out else 0.5)
         idle_rss = rss_mb(server.pid)
         sdk_dsn = (f"http://{key}@127.0.0.1:{port}/{project_id}" if args.mode == "sdk"
