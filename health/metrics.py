@@ -123,11 +123,10 @@ class StateCollector:
 
 def exposition() -> bytes:
     """The text Prometheus scrapes: every process's counters, and the database's state."""
+    registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
-        registry = CollectorRegistry()
         registry.register(_DefaultRegistry())
     registry.register(StateCollector())
     return generate_latest(registry)
