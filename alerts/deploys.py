@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Sum
 
 from alerts.delivery import queue
+from alerts.message import project_message
 from alerts.models import Channel, Delivery, DeployGuardFiring, Rule
 from errortrack.models import Event, ProjectMinuteBucket
 
@@ -114,28 +115,20 @@ def top_issues(rule: Rule, comparison: Comparison, now: datetime) -> list[dict]:
 
 
 def payload(rule: Rule, trigger: dict, comparison: Comparison, now: datetime) -> dict:
-    project = rule.project
-    return {
-        "reason": TRIGGER, "reason_text": "Deploy guard: bad release",
-        "issue_id": "", "short_id": project.slug.upper(),
-        "title": (f"{comparison.release} in {comparison.environment or 'all environments'}: "
-                  f"{comparison.new_rate:.1f} errors/min, over {trigger['factor']:g} times "
-                  f"{comparison.previous_release or 'the previous release'}"),
-        "culprit": "", "level": "fatal", "status": "unresolved",
-        "project": {"id": str(project.pk), "slug": project.slug, "name": project.name},
-        "organization": project.organization.slug, "environment": comparison.environment,
-        "release": comparison.release, "count": comparison.new_events, "users": 0,
-        "first_seen": comparison.started.isoformat(), "last_seen": now.isoformat(),
-        "url": f"{settings.BASE_URL}/organizations/{project.organization.slug}/"
-               f"projects/{project.slug}/",
-        "new_release": comparison.release, "previous_release": comparison.previous_release,
-        "new_rate_per_minute": round(comparison.new_rate, 2),
-        "previous_rate_per_minute": round(comparison.previous_rate, 2),
-        "new_events": comparison.new_events, "factor": trigger["factor"],
-        "watch_minutes": trigger["watch_minutes"],
-        "top_issues": top_issues(rule, comparison, now),
-        "dedup_key": f"errortrack-deploy-{rule.pk}-{comparison.release}"[:255],
-    }
+    title = (f"{comparison.release} in {comparison.environment or 'all environments'}: "
+             f"{comparison.new_rate:.1f} errors/min, over {trigger['factor']:g} times "
+             f"{comparison.previous_release or 'the previous release'}")
+    return project_message(
+        rule.project, TRIGGER, title,
+        f"errortrack-deploy-{rule.pk}-{comparison.release}"[:255], level="fatal",
+        environment=comparison.environment, release=comparison.release,
+        count=comparison.new_events, first_seen=comparison.started.isoformat(),
+        last_seen=now.isoformat(), new_release=comparison.release,
+        previous_release=comparison.previous_release,
+        new_rate_per_minute=round(comparison.new_rate, 2),
+        previous_rate_per_minute=round(comparison.previous_rate, 2),
+        new_events=comparison.new_events, factor=trigger["factor"],
+        watch_minutes=trigger["watch_minutes"], top_issues=top_issues(rule, comparison, now))
 
 
 def fire(rule: Rule, trigger: dict, comparison: Comparison, now: datetime) -> bool:

@@ -1,8 +1,6 @@
 """Where alerts hear about the rest of errortrack: the digest's facts, issue status changes
 and new projects. Wired in AlertsConfig.ready()."""
 
-import logging
-
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +11,6 @@ from alerts.models import Channel, Delivery, Rule, RuleIssueState
 from errortrack.digest.facts import Facts
 from errortrack.models import Issue, Project
 
-log = logging.getLogger(__name__)
 MEMBERS_CHANNEL_NAME = "Organization members (email)"
 DEFAULT_RULE_NAME = "Email members on new issues and regressions"
 

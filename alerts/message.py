@@ -8,7 +8,7 @@ from errortrack.models import Issue, Project
 LEVELS = ["debug", "info", "warning", "error", "fatal"]
 REASONS = {"new_issue": "New issue", "regression": "Regression",
            "event_frequency": "Frequent events", "user_frequency": "Many users affected",
-           "error_rate": "Error rate too high",
+           "error_rate": "Error rate too high", "deploy_guard": "Deploy guard: bad release",
            "test": "Test notification", "resolved": "Resolved"}
 
 
@@ -20,14 +20,16 @@ def issue_link(issue: Issue) -> str:
     return f"{settings.BASE_URL}/organizations/{issue.project.organization.slug}/issues/{issue.pk}/"
 
 
+def project_json(project: Project) -> dict:
+    return {"id": str(project.pk), "slug": project.slug, "name": project.name}
+
+
 def issue_message(issue: Issue, reason: str, environment: str = "") -> dict:
     return {
         "reason": reason, "reason_text": REASONS.get(reason, reason),
         "issue_id": str(issue.pk), "short_id": issue.short_id_display,
         "title": issue.title, "culprit": issue.culprit, "level": issue.level,
-        "status": issue.status,
-        "project": {"id": str(issue.project_id), "slug": issue.project.slug,
-                    "name": issue.project.name},
+        "status": issue.status, "project": project_json(issue.project),
         "organization": issue.project.organization.slug,
         "environment": environment, "release": issue.last_release,
         "count": issue.times_seen, "users": issue.user_count,
@@ -36,22 +38,32 @@ def issue_message(issue: Issue, reason: str, environment: str = "") -> dict:
     }
 
 
+def project_message(project: Project, reason: str, title: str, dedup_key: str, *,
+                    level: str = "error", environment: str = "", release: str = "",
+                    count: int = 0, first_seen: str = "", last_seen: str = "",
+                    **extra: object) -> dict:
+    """A project-level alert (error rate, deploy guard): no single issue, the same keys."""
+    return {
+        "reason": reason, "reason_text": REASONS.get(reason, reason), "issue_id": "",
+        "short_id": project.slug.upper(), "title": title, "culprit": "", "level": level,
+        "status": "unresolved", "project": project_json(project),
+        "organization": project.organization.slug, "environment": environment,
+        "release": release, "count": count, "users": 0, "first_seen": first_seen,
+        "last_seen": last_seen, "url": (f"{settings.BASE_URL}/organizations/"
+                                        f"{project.organization.slug}/projects/{project.slug}/"),
+        **extra, "dedup_key": dedup_key,
+    }
+
+
 def rate_message(rule_id: int, project: Project, rate: float, threshold: float,
                  window_minutes: int, environment: str = "") -> dict:
     """A project-level alert: the error rate of `project` (no single issue)."""
-    url = f"{settings.BASE_URL}/organizations/{project.organization.slug}/projects/{project.slug}/"
-    return {
-        "reason": "error_rate", "reason_text": REASONS["error_rate"], "issue_id": "",
-        "short_id": project.slug.upper(),
-        "title": (f"{project.name}: {rate:.1f} errors/min over {window_minutes} min "
-                  f"(threshold {threshold:g})"),
-        "culprit": "", "level": "error", "status": "unresolved",
-        "project": {"id": str(project.pk), "slug": project.slug, "name": project.name},
-        "organization": project.organization.slug, "environment": environment,
-        "release": "", "count": round(rate * window_minutes), "users": 0,
-        "first_seen": "", "last_seen": "", "url": url, "rate_per_minute": round(rate, 2),
-        "dedup_key": f"errortrack-rule-{rule_id}",
-    }
+    return project_message(
+        project, "error_rate",
+        f"{project.name}: {rate:.1f} errors/min over {window_minutes} min "
+        f"(threshold {threshold:g})", f"errortrack-rule-{rule_id}",
+        environment=environment, count=round(rate * window_minutes),
+        rate_per_minute=round(rate, 2))
 
 
 def test_message(channel_name: str) -> dict:
