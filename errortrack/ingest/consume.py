@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from errortrack.digest import pipeline
 from errortrack.ingest.consumers import CONSUMERS
@@ -94,7 +95,9 @@ def consume_batch(now: datetime, batch_size: int | None = None) -> tuple[int, in
     """One step: consume up to `batch_size` items; return (stored, failed)."""
     started = time.perf_counter()
     claimed, stored, failed = _consume_claimed(now, batch_size)
-    record_digest_heartbeat(now)
+    # The clock, not `now`: one consume_inbox run passes the same `now` to every batch of a
+    # long drain, and a busy consumer must not look stale.
+    record_digest_heartbeat(timezone.now())
     if claimed:
         metrics.digest_duration.observe(time.perf_counter() - started)
         metrics.digest_batch_size.observe(claimed)
