@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 import requests
 from django.db import connections
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import (
     ROOT,
@@ -28,6 +27,7 @@ from tests.conftest import (
     start_server,
     stop_server,
 )
+from tests.test_health import samples
 
 WAIT_SECONDS = 40
 
@@ -116,9 +116,7 @@ def test_ready_follows_the_database_down_and_back(tmp_path):
 def scrape(url: str) -> dict[tuple[str, tuple], float]:
     response = requests.get(f"{url}/metrics", timeout=10)
     assert response.status_code == 200
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(response.text)
-            for s in family.samples}
+    return samples(response.text)
 
 
 def counter(scraped: dict, name: str, **labels: str) -> float:
