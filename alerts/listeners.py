@@ -31,12 +31,16 @@ def on_digest_facts(facts: Facts) -> None:
 
 
 def resolve_deliveries(issue: Issue) -> list[Delivery]:
-    """PagerDuty channels that were sent a trigger for `issue` get a resolve (same dedup_key)."""
-    pagerduty = Delivery.objects.filter(issue=issue, channel__kind=Channel.Kind.PAGERDUTY)
-    supersede_pending_triggers(pagerduty)
-    triggered = (pagerduty.filter(action=Delivery.Action.TRIGGER, status=Delivery.Status.SENT)
-                 .values_list("channel_id", flat=True).distinct())
-    channels = list(Channel.objects.filter(pk__in=list(triggered)))
+    """Channels that were sent a trigger for `issue` get a resolve. For an error issue only
+    PagerDuty (its incident closes, same dedup_key); for a monitor's issue (uptime, cron) every
+    channel, as its recovery notice."""
+    triggered = Delivery.objects.filter(issue=issue)
+    if issue.kind == Issue.Kind.ERROR:
+        triggered = triggered.filter(channel__kind=Channel.Kind.PAGERDUTY)
+    supersede_pending_triggers(triggered)
+    channel_ids = (triggered.filter(action=Delivery.Action.TRIGGER, status=Delivery.Status.SENT)
+                   .values_list("channel_id", flat=True).distinct())
+    channels = list(Channel.objects.filter(pk__in=list(channel_ids)))
     return rules.enqueue(None, issue, channels, "resolved", action=Delivery.Action.RESOLVE)
 
 

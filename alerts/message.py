@@ -12,6 +12,20 @@ REASONS = {"new_issue": "New issue", "regression": "Regression",
            "test": "Test notification", "resolved": "Resolved"}
 
 
+# A monitor's issue opens when it goes down and resolves when it recovers (health.incidents).
+MONITOR_REASONS = {("uptime", "resolved"): "Uptime monitor recovered",
+                   ("cron", "resolved"): "Cron monitor recovered",
+                   ("uptime", "trigger"): "Uptime monitor down",
+                   ("cron", "trigger"): "Cron monitor failing"}
+
+
+def reason_text(issue: Issue, reason: str) -> str:
+    if issue.kind != Issue.Kind.ERROR:
+        phase = "resolved" if reason == "resolved" else "trigger"
+        return MONITOR_REASONS.get((issue.kind, phase), REASONS.get(reason, reason))
+    return REASONS.get(reason, reason)
+
+
 def level_rank(level: str) -> int:
     return LEVELS.index(level) if level in LEVELS else LEVELS.index("error")
 
@@ -26,7 +40,7 @@ def project_json(project: Project) -> dict:
 
 def issue_message(issue: Issue, reason: str, environment: str = "") -> dict:
     return {
-        "reason": reason, "reason_text": REASONS.get(reason, reason),
+        "reason": reason, "reason_text": reason_text(issue, reason), "kind": issue.kind,
         "issue_id": str(issue.pk), "short_id": issue.short_id_display,
         "title": issue.title, "culprit": issue.culprit, "level": issue.level,
         "status": issue.status, "project": project_json(issue.project),

@@ -13,6 +13,7 @@ database, localhost. Every request here:
 
 import ipaddress
 import socket
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -74,10 +75,13 @@ def post(url: str, body: bytes, headers: dict[str, str],
 
 
 def request(method: str, url: str, body: bytes | None = None,
-            headers: dict[str, str] | None = None,
-            timeout: float | None = None) -> OutboundResponse:
+            headers: dict[str, str] | None = None, timeout: float | None = None,
+            max_body_bytes: int = 10_000) -> OutboundResponse:
     """One HTTP request to a user-given URL (notifications, uptime probes). Raises
-    OutboundRefused for a forbidden target, OSError for network failures and timeouts."""
+    OutboundRefused for a forbidden target, OSError for network failures and timeouts.
+
+    At most `max_body_bytes` of the response are read, and the whole exchange must end within
+    `timeout` (a server that trickles its body cannot hold the caller longer)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise OutboundRefused("only http and https URLs with a host can be notified")
@@ -94,12 +98,28 @@ def request(method: str, url: str, body: bytes | None = None,
                       retries=False, maxsize=1, **extra)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     default_port = port == (443 if secure else 80)
+    deadline = time.monotonic() + timeout
     try:
-        response = pool.urlopen(method, path, body=body, redirect=False, preload_content=True,
+        response = pool.urlopen(method, path, body=body, redirect=False, preload_content=False,
                                 headers={"Host": host if default_port else f"{host}:{port}",
                                          "User-Agent": "errortrack", **(headers or {})})
+        data = _read_bounded(response, max_body_bytes, deadline)
+        response.release_conn()
     except urllib3.exceptions.HTTPError as exc:
         raise OSError(f"{type(exc).__name__}: {exc}") from exc
     finally:
         pool.close()
-    return OutboundResponse(response.status, dict(response.headers), response.data[:10_000])
+    return OutboundResponse(response.status, dict(response.headers), data)
+
+
+def _read_bounded(response: urllib3.BaseHTTPResponse, limit: int, deadline: float) -> bytes:
+    chunks, size = [], 0
+    while size < limit:
+        if time.monotonic() > deadline:
+            raise OSError("timed out reading the response")
+        chunk = response.read(min(65536, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)

@@ -184,8 +184,9 @@ STATUS_ACTIVITY = {
 @transaction.atomic
 def set_issue_status(issue: Issue, status: str, user: AbstractBaseUser | None = None,
                      in_next_release: bool = False,
-                     ignore_minutes: int | None = None) -> Issue:
-    """Resolve, unresolve or ignore an issue, recorded as activity.
+                     ignore_minutes: int | None = None, reason: str = "") -> Issue:
+    """Resolve, unresolve or ignore an issue, recorded as activity (with `reason` when the
+    change was not a person's, e.g. a monitor that recovered).
 
     Resolved "in the next release": events from releases already seen keep it resolved; the
     first event of a newer release reopens it as a regression (errortrack.digest.store).
@@ -212,6 +213,8 @@ def set_issue_status(issue: Issue, status: str, user: AbstractBaseUser | None = 
     data: dict = {"in_next_release": True} if in_next_release else {}
     if ignore_minutes:
         data["ignore_minutes"] = ignore_minutes
+    if reason:
+        data["reason"] = reason
     Activity.objects.create(issue=issue, user=user, kind=STATUS_ACTIVITY[status], data=data)
     transaction.on_commit(lambda: signals.issue_status_changed.send(
         sender=Issue, issue=issue, status=status, user=user))

@@ -35,6 +35,7 @@ class BackgroundRunner:
         self._thread = threading.Thread(target=self.run, name="errortrack-background",
                                         daemon=True)
         self._next_due = {job.name: 0.0 for job in self.jobs}
+        self._threads: dict[str, threading.Thread] = {}
 
     def start(self) -> None:
         """Run in a thread of this process (tests; the process form is start_process)."""
@@ -54,6 +55,28 @@ class BackgroundRunner:
         return max(0.0, min(self._next_due.values()) - monotonic_now)
 
     def _run_one(self, job: PeriodicJob) -> None:
+        if job.own_thread:
+            self._start_in_thread(job)
+            return
+        self._run_inline(job)
+
+    def _start_in_thread(self, job: PeriodicJob) -> None:
+        """One run of `job` at a time, beside the loop (a run still going skips its turn)."""
+        running = self._threads.get(job.name)
+        if running is not None and running.is_alive():
+            return
+        thread = threading.Thread(target=self._run_in_thread, args=(job,), daemon=True,
+                                  name=f"errortrack-{job.name}")
+        self._threads[job.name] = thread
+        thread.start()
+
+    def _run_in_thread(self, job: PeriodicJob) -> None:
+        try:
+            self._run_inline(job)
+        finally:
+            connections.close_all()  # this thread's own connections end with it
+
+    def _run_inline(self, job: PeriodicJob) -> None:
         try:
             job.func(timezone.now())
         except Exception:

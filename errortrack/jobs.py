@@ -19,6 +19,9 @@ class PeriodicJob:
     name: str
     interval_seconds: float
     func: Callable[[datetime], object]
+    # Embedded runner: run in a thread of its own, so a slow run (uptime probes waiting on
+    # their timeouts) never holds up the digest and the other jobs.
+    own_thread: bool = False
 
 
 def periodic_jobs() -> list[PeriodicJob]:
@@ -36,6 +39,14 @@ def periodic_jobs() -> list[PeriodicJob]:
                     import_string("alerts.deploys.evaluate_deploys")),
         PeriodicJob("digest.retention", settings.ERRORTRACK_RETENTION_INTERVAL_SECONDS,
                     import_string("errortrack.digest.retention.delete_expired")),
+        PeriodicJob("health.uptime", settings.ERRORTRACK_UPTIME_SCHEDULER_INTERVAL_SECONDS,
+                    import_string("health.uptime.run_uptime_checks"), own_thread=True),
+        PeriodicJob("health.crons", settings.ERRORTRACK_CRON_SCHEDULER_INTERVAL_SECONDS,
+                    import_string("health.crons.evaluate_crons")),
+        PeriodicJob("health.uptime_retention", settings.ERRORTRACK_RETENTION_INTERVAL_SECONDS,
+                    import_string("health.uptime.delete_expired_results")),
+        PeriodicJob("health.cron_retention", settings.ERRORTRACK_RETENTION_INTERVAL_SECONDS,
+                    import_string("health.crons.delete_expired_checkins")),
     ]
 
 

@@ -261,6 +261,18 @@ ERRORTRACK_OUTBOUND_ALLOWLIST = _env_list("ERRORTRACK_OUTBOUND_ALLOWLIST", [])
 ERRORTRACK_PAGERDUTY_EVENTS_URL = env.str("ERRORTRACK_PAGERDUTY_EVENTS_URL",
                                           default="https://events.pagerduty.com/v2/enqueue")
 
+# Monitors (health.uptime, health.crons): how often the schedulers look for due work, the
+# shortest uptime interval a monitor may have (tests lower it), and how long history is kept.
+ERRORTRACK_UPTIME_SCHEDULER_INTERVAL_SECONDS = env.float(
+    "ERRORTRACK_UPTIME_SCHEDULER_INTERVAL_SECONDS", 5.0)
+ERRORTRACK_UPTIME_MIN_INTERVAL_SECONDS = env.int("ERRORTRACK_UPTIME_MIN_INTERVAL_SECONDS", 30)
+ERRORTRACK_UPTIME_MAX_TIMEOUT_SECONDS = env.float("ERRORTRACK_UPTIME_MAX_TIMEOUT_SECONDS", 60.0)
+ERRORTRACK_UPTIME_PROBE_CONCURRENCY = env.int("ERRORTRACK_UPTIME_PROBE_CONCURRENCY", 8)
+ERRORTRACK_UPTIME_HISTORY_DAYS = env.int("ERRORTRACK_UPTIME_HISTORY_DAYS", 30)
+ERRORTRACK_CRON_SCHEDULER_INTERVAL_SECONDS = env.float(
+    "ERRORTRACK_CRON_SCHEDULER_INTERVAL_SECONDS", 15.0)
+ERRORTRACK_CRON_HISTORY_DAYS = env.int("ERRORTRACK_CRON_HISTORY_DAYS", 90)
+
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

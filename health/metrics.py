@@ -67,12 +67,24 @@ notifications = Counter(
     ["channel", "outcome"])
 events_stored = Counter("errortrack_events_stored_total",
                         "Events stored by the digest (grouped into issues).")
+uptime_checks = Counter(
+    "errortrack_uptime_checks_total", "Uptime probes by result (up, down).", ["result"])
+uptime_transitions = Counter(
+    "errortrack_uptime_transitions_total",
+    "Uptime monitors changing state, by the state entered (up, down).", ["status"])
+cron_checkins = Counter(
+    "errortrack_cron_checkins_total",
+    "Cron check-ins by status: in_progress, ok, error and unknown as sent; missed and timeout "
+    "as recorded by errortrack; unmatched for a check-in of no known monitor.", ["status"])
 
 for outcome in INGEST_OUTCOMES:  # every series exists from the start, at 0
     ingest_envelopes.labels(outcome)
     ingest_events.labels(outcome)
 for outcome in ("stored", "failed"):
     digest_items.labels(outcome)
+for outcome in ("up", "down"):
+    uptime_checks.labels(outcome)
+    uptime_transitions.labels(outcome)
 
 
 def version() -> str:

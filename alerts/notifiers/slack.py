@@ -15,7 +15,7 @@ def escape(text: str) -> str:
 
 def blocks(action: str, message: dict) -> dict:
     level = message["level"]
-    heading = ("Resolved" if action == "resolve" else message["reason_text"])
+    heading = message["reason_text"]  # "Resolved" (or "… recovered") for a resolve
     fields = [f"*Project*\n{escape(message['project']['name'])}",
               f"*Level*\n{escape(level)}",
               f"*Environment*\n{escape(message['environment'] or '-')}",

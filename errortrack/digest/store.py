@@ -46,6 +46,7 @@ class PreparedEvent:
     timestamp: datetime
     received_at: datetime
     user_hash: str | None
+    kind: str = Issue.Kind.ERROR  # monitors (health.incidents) store uptime and cron failures
 
     @property
     def event_id(self) -> str:
@@ -100,7 +101,8 @@ def create_missing_issues(groups: dict[tuple[int, str], list[PreparedEvent]],
         next_short_id[project_id] += 1
         rows.append(Issue(
             project_id=project_id, short_id=next_short_id[project_id],
-            grouping_hash=grouping_hash, grouping_version=first.grouping.version,
+            kind=first.kind, grouping_hash=grouping_hash,
+            grouping_version=first.grouping.version,
             first_seen=first.timestamp, last_seen=first.timestamp,
             first_release=first.event.get("release") or "", **issue_fields(first)))
     Issue.objects.bulk_create(rows, ignore_conflicts=True)
@@ -115,11 +117,12 @@ def issue_fields(prepared: PreparedEvent) -> dict:
             "event_type": event["type"], "metadata": event.get("metadata") or {}}
 
 
-def lock_issues(keys: Collection[tuple[int, str]]) -> dict[tuple[int, str], Issue]:
-    """The issues of `keys` that exist, locked (PostgreSQL) in id order; a merged issue's key
-    maps to the issue it was merged into."""
+def lock_issues(keys: Collection[tuple[int, str]], kinds: Collection[str] = (Issue.Kind.ERROR,),
+                ) -> dict[tuple[int, str], Issue]:
+    """The issues of `keys` (of `kinds`) that exist, locked (PostgreSQL) in id order; a merged
+    issue's key maps to the issue it was merged into."""
     issues = Issue.objects.select_for_update().filter(
-        kind=Issue.Kind.ERROR, project_id__in={project_id for project_id, _ in keys},
+        kind__in=kinds, project_id__in={project_id for project_id, _ in keys},
         grouping_hash__in={grouping_hash for _, grouping_hash in keys}).order_by("id")
     found = {key: issue for issue in issues
              if (key := (issue.project_id, issue.grouping_hash)) in keys}
@@ -302,9 +305,10 @@ def store_batch(batch: list[PreparedEvent]) -> Facts:
         for prepared in batch:
             groups[prepared.group_key].append(prepared)
         releases = release_first_seen(batch)
-        existing = lock_issues(groups)
+        kinds = {prepared.kind for prepared in batch}
+        existing = lock_issues(groups, kinds)
         created = create_missing_issues(groups, existing)
-        issue_of = {**existing, **lock_issues(created)} if created else existing
+        issue_of = {**existing, **lock_issues(created, kinds)} if created else existing
         facts.new_issues = [issue_of[key].pk for key in created if key in issue_of]
         new_users = count_new_users(batch, issue_of)
         hourly_users = count_new_hourly_users(batch, issue_of)

@@ -20,9 +20,8 @@ from errortrack.models import (
     TransactionSummary,
     UserReport,
 )
-from health.models import CheckIn
+from health.crons import record_check_in
 
-CHECK_IN_STATUSES = {"in_progress", "ok", "error"}  # anything else is "unknown", as in Relay
 SESSION_OUTCOMES = ("exited", "errored", "crashed", "abnormal")
 
 
@@ -114,20 +113,8 @@ def store_client_report(item: InboxItem, now: datetime) -> None:
 
 
 def store_check_in(item: InboxItem, now: datetime) -> None:
-    data = _json_object(item)
-    check_in_id = _text(data.get("check_in_id"), 36).replace("-", "").lower()
-    slug = _text(data.get("monitor_slug"), 50)
-    if not slug or len(check_in_id) != 32:
-        raise ValueError("check-in needs a monitor_slug and a check_in_id")
-    duration = data.get("duration")
-    config = data.get("monitor_config")
-    CheckIn.objects.create(
-        project_id=item.project_id, check_in_id=check_in_id, monitor_slug=slug,
-        status=data["status"] if data.get("status") in CHECK_IN_STATUSES else "unknown",
-        duration=float(duration) if isinstance(duration, int | float) else None,
-        environment=_text(data.get("environment"), 64), release=_text(data.get("release"), 200),
-        monitor_config=config if isinstance(config, dict) else None,
-        received_at=item.received_at or now)
+    """Cron check-ins: health.crons keeps the run and moves its monitor on."""
+    record_check_in(item.project_id, _json_object(item), item.received_at or now, now)
 
 
 def store_attachment(item: InboxItem, now: datetime) -> None:
