@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models.functions import Now
+from django.utils import timezone
 
 
 class Heartbeat(models.Model):
@@ -44,7 +45,7 @@ class UptimeMonitor(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     consecutive_failures = models.PositiveIntegerField(default=0)
     consecutive_successes = models.PositiveIntegerField(default=0)
-    next_check_at = models.DateTimeField(db_default=Now())
+    next_check_at = models.DateTimeField(default=timezone.now)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     status_changed_at = models.DateTimeField(null=True, blank=True)

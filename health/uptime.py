@@ -41,8 +41,8 @@ def parse_expected_status(text: str) -> list[tuple[int, int]]:
     """"200-299,301" → [(200, 299), (301, 301)]; ValidationError for anything else."""
     ranges = []
     for part in (text or "").split(","):
-        low, _, high = part.strip().partition("-")
-        if not (low.isdecimal() and (not high or high.isdecimal())) or len(low) > 3 \
+        low, dash, high = part.strip().partition("-")
+        if not low.isdecimal() or (dash and not high.isdecimal()) or len(low) > 3 \
                 or len(high) > 3:
             raise ValidationError(f"Expected status codes are codes or ranges like "
                                   f"200-299,301; not {part.strip()!r}.")
@@ -91,7 +91,7 @@ def claim_due(now: datetime) -> list[UptimeMonitor]:
     each one's next check on; whoever moves it first probes it)."""
     claimed = []
     for monitor in UptimeMonitor.objects.filter(is_active=True, next_check_at__lte=now)[:500]:
-        won = UptimeMonitor.objects.filter(pk=monitor.pk, next_check_at=monitor.next_check_at
+        won = UptimeMonitor.objects.filter(pk=monitor.pk, is_active=True, next_check_at__lte=now
                                            ).update(next_check_at=next_check(monitor, now))
         if won:
             claimed.append(monitor)

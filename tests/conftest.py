@@ -249,3 +249,29 @@ def inbox_consumer(errortrack_server, tmp_path_factory) -> Iterator[None]:
                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     yield
     stop_process(worker)
+
+
+@pytest.fixture
+def receiver(settings):
+    """A real HTTP receiver on 127.0.0.1 that notifications may reach (Slack, PagerDuty and
+    webhooks), with short retries."""
+    from tests.receivers import HttpReceiver
+
+    with HttpReceiver() as http:
+        settings.ERRORTRACK_OUTBOUND_ALLOWLIST = ["127.0.0.1"]
+        settings.ERRORTRACK_PAGERDUTY_EVENTS_URL = http.url("/v2/enqueue")
+        settings.ERRORTRACK_DELIVERY_RETRY_BASE_SECONDS = 10
+        yield http
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) that Django's mail goes to."""
+    from tests.receivers import SmtpReceiver
+
+    with SmtpReceiver() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield server

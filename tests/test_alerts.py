@@ -22,28 +22,8 @@ from errortrack import actions
 from errortrack.digest.facts import Facts
 from errortrack.models import Issue
 from tests.factories import digest_events, error_event
-from tests.receivers import HttpReceiver, SmtpReceiver
 
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF"
-
-
-@pytest.fixture
-def receiver(settings):
-    with HttpReceiver() as http:
-        settings.ERRORTRACK_OUTBOUND_ALLOWLIST = ["127.0.0.1"]
-        settings.ERRORTRACK_PAGERDUTY_EVENTS_URL = http.url("/v2/enqueue")
-        settings.ERRORTRACK_DELIVERY_RETRY_BASE_SECONDS = 10
-        yield http
-
-
-@pytest.fixture
-def smtp(settings):
-    with SmtpReceiver() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        yield server
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The ingest endpoints as a lean ASGI app in front of Django.
 
-`POST /api/<project_id>/envelope/` and `/store/` are served here; every other path falls through
-to Django. Django's handler spools a whole body before any view runs, so caps could not be enforced
+`POST /api/<project_id>/envelope/` and `/store/`, and the HTTP check-in endpoint
+`/api/<project_id>/cron/<slug>/<key>/`, are served here; every other path falls through to
+Django. Django's handler spools a whole body before any view runs, so caps could not be enforced
 there; here the body streams through BodyReader, the key comes from a cache, and the 200 is sent
 only after the inbox commit.
 """
@@ -23,7 +24,7 @@ from django.conf import settings
 
 from errortrack.compat.auth import AuthError, request_key, resolve_key
 from errortrack.compat.json import JSONError, loads_lenient
-from errortrack.ingest import keys
+from errortrack.ingest import cron, keys
 from errortrack.ingest.batcher import batcher
 from errortrack.ingest.envelope import (
     Envelope,
@@ -98,6 +99,10 @@ class IngestApp:
             if match:
                 await handle(scope, receive, send, int(match[1]), match[2])
                 return
+            match = cron.CRON_PATH.match(scope["path"])
+            if match:
+                await handle_cron(scope, receive, send, int(match[1]), match[2], match[3])
+                return
         await self.fallback(scope, receive, send)
 
 
@@ -131,6 +136,31 @@ async def handle(scope: dict, receive: Any, send: Any, project_id: int, endpoint
     else:
         await respond(send, status, body, headers)
     count_outcome(outcome, started)
+
+
+async def handle_cron(scope: dict, receive: Any, send: Any, project_id: int, slug: str,
+                      public_key: str) -> None:
+    """The HTTP check-in endpoint (errortrack.ingest.cron): 202 and no body once stored."""
+    method = scope["method"]
+    if method == "OPTIONS":
+        await respond(send, 200, {})
+        return
+    if method not in ("GET", "POST"):
+        await respond(send, 405, {"detail": "use GET or POST"})
+        return
+    try:
+        key_info = await authorized_key(public_key, project_id)
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1")
+                   for name, value in scope["headers"]}
+        body = await read_body(receive, headers) if method == "POST" else b""
+        item = cron.check_in_from(slug, scope.get("query_string", b""), body)
+        await batcher.write(key_info, [item], client_ip(scope, headers))
+    except RequestRejected as exc:
+        await respond(send, exc.status, {"detail": exc.detail})
+        return
+    await send({"type": "http.response.start", "status": 202,
+                "headers": [(b"content-length", b"0"), *CORS_HEADERS]})
+    await send({"type": "http.response.body", "body": b""})
 
 
 def count_refused(status: int, started: float) -> None:
