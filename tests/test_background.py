@@ -1,5 +1,6 @@
 """The periodic jobs and the embedded runner that drives them (single steps, explicit time)."""
 
+import threading
 import time
 from datetime import timedelta
 
@@ -37,6 +38,24 @@ def test_a_failing_job_does_not_stop_the_others():
     runner.run_due_jobs(0.0)
     runner.run_due_jobs(1.0)
     assert len(ran) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_in_its_own_thread_never_holds_up_the_others():
+    release, started, ran = threading.Event(), threading.Event(), []
+
+    def slow_probes(now):
+        started.set()
+        release.wait(10)
+
+    runner = BackgroundRunner([PeriodicJob("probes", 1, slow_probes, own_thread=True),
+                               PeriodicJob("digest", 1, lambda now: ran.append(now))])
+    runner.run_due_jobs(0.0)
+    assert started.wait(5)
+    runner.run_due_jobs(1.0)  # the probes still run: skipped, not started twice
+    assert len(ran) == 2
+    assert len([t for t in threading.enumerate() if t.name == "errortrack-probes"]) == 1
+    release.set()
 
 
 @pytest.mark.django_db
