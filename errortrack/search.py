@@ -93,6 +93,11 @@ def term_filter(term: Term, user: AbstractBaseUser) -> Q:
         return Q(level=term.value.lower())
     if term.key == "assigned":
         return _assigned(term.value, user)
+    if term.key == "issue.category":  # error, uptime or cron (Sentry's issue categories)
+        if term.value.lower() not in Issue.Kind.values:
+            raise SearchError(f"Unknown issue category {term.value!r}; use one of "
+                              f"{', '.join(Issue.Kind.values)}.")
+        return Q(kind=term.value.lower())
     if term.key == "issue.id" or term.key == "id":
         pk = object_id(term.value)
         return Q(pk=pk) if pk is not None else Q(pk__in=[])

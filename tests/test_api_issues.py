@@ -250,3 +250,25 @@ def test_unknown_issue_ids_are_404(api, issues, issue_id):
 def test_a_nul_in_an_issue_id_is_a_400(api, issues):
     response = api("get", "/api/0/organizations/alpha/issues/%00/")
     assert response.status_code == 400 and "NUL" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_monitor_issues_show_their_category_and_can_be_searched(api, issues, web_project):
+    from django.utils import timezone
+
+    from health.crons import record_check_in
+
+    now = timezone.now()
+    record_check_in(web_project.pk, {
+        "check_in_id": "a" * 32, "monitor_slug": "nightly", "status": "error",
+        "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * *"}}}, now, now)
+    [cron] = api("get", PROJECT_ISSUES, query="issue.category:cron").json()
+    assert (cron["title"], cron["issueCategory"], cron["issueType"]) == (
+        "Cron failure: nightly", "cron", "monitor_check_in_failure")
+    errors = api("get", PROJECT_ISSUES, query="issue.category:error").json()
+    assert len(errors) == 3 and {i["issueType"] for i in errors} == {"error"}
+    latest = api("get", f"/api/0/issues/{cron['id']}/events/latest/")
+    assert latest.status_code == 200
+    assert latest.json()["contexts"]["monitor"]["slug"] == "nightly"
+    bad = api("get", PROJECT_ISSUES, query="issue.category:perf")
+    assert bad.status_code == 400 and "Unknown issue category" in bad.json()["detail"]

@@ -27,6 +27,9 @@ from errortrack.models import (
     Team,
 )
 
+# Sentry's issue types for our issue kinds (issueCategory is the kind itself).
+ISSUE_TYPES = {"error": "error", "uptime": "uptime_domain_failure",
+               "cron": "monitor_check_in_failure"}
 STATS_PERIODS = {"24h": (timedelta(hours=1), 24), "14d": (timedelta(days=1), 14)}
 
 
@@ -154,7 +157,8 @@ def issue_json(issue: Issue, bookmarked: bool, seen: bool, now: datetime,
         "isPublic": False, "platform": issue.platform or None,
         "project": {"id": str(issue.project_id), "name": issue.project.name,
                     "slug": issue.project.slug, "platform": issue.project.platform or None},
-        "type": issue.event_type, "issueType": issue.kind, "issueCategory": issue.kind,
+        "type": issue.event_type, "issueType": ISSUE_TYPES.get(issue.kind, issue.kind),
+        "issueCategory": issue.kind,
         "metadata": issue.metadata, "numComments": num_comments, "assignedTo": assignee_json(
             issue.assigned_user if issue.assigned_user_id else issue.assigned_team),
         "isBookmarked": bookmarked, "isSubscribed": False, "subscriptionDetails": None,
