@@ -156,11 +156,13 @@ def upsert_monitor(project_id: int, slug: str, config: object,
         except IntegrityError:  # created meanwhile by another consumer
             monitor = CronMonitor.objects.select_for_update().get(project_id=project_id,
                                                                   slug=slug)
-    schedule_changed = any(getattr(monitor, name) != value for name, value in fields.items()
-                           if name in ("schedule_type", "schedule", "interval_unit", "timezone"))
-    for name, value in fields.items():
-        setattr(monitor, name, value)
-    if schedule_changed and monitor.last_checkin_at:
+    changed = [name for name, value in fields.items() if getattr(monitor, name) != value]
+    if not changed:  # the usual case: every run sends the same config
+        return monitor
+    for name in changed:
+        setattr(monitor, name, fields[name])
+    if set(changed) & {"schedule_type", "schedule", "interval_unit", "timezone"} \
+            and monitor.last_checkin_at:
         monitor.next_expected_at = next_run(monitor, monitor.last_checkin_at)
     monitor.save()
     return monitor
@@ -256,6 +258,9 @@ def _after_result(monitor: CronMonitor, run: CheckIn, now: datetime) -> None:
 # --- state -------------------------------------------------------------------------------------
 
 def on_ok(monitor: CronMonitor, now: datetime) -> None:
+    if (monitor.status == CronMonitor.Status.OK and not monitor.consecutive_failures
+            and monitor.consecutive_ok >= monitor.recovery_threshold):
+        return  # healthy and staying so: nothing to write
     monitor.consecutive_failures = 0
     monitor.consecutive_ok += 1
     if monitor.consecutive_ok >= monitor.recovery_threshold:

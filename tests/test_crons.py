@@ -227,7 +227,8 @@ def test_a_user_made_monitor_that_never_checks_in_is_missed(web_project):
 
 @pytest.mark.django_db
 def test_a_run_in_progress_past_max_runtime_times_out(web_project):
-    started = timezone.now()
+    # At minute 1 of the hour: the next hourly run (and a missed one) is an hour away.
+    started = timezone.now().replace(minute=1, second=0, microsecond=0)
     run_id = uuid.uuid4().hex
     check_in(web_project, "in_progress", run_id, at=started)
     assert evaluate_crons(started + timedelta(minutes=9)) == 0
