@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from alerts import views as alert_views
 from errortrack.views import api_tokens, organizations, project_keys
+from health import pages as monitor_pages
+
+MONITORS = "organizations/<slug:org_slug>/projects/<slug:project_slug>/monitors"
 
 urlpatterns = [
     path("", organizations.home, name="home"),
@@ -33,11 +36,19 @@ urlpatterns = [
          alert_views.rule_create, name="alert-rule-create"),
     path("settings/<slug:org_slug>/projects/<slug:project_slug>/alerts/<str:rule_id>/",
          alert_views.rule_change, name="alert-rule-change"),
+    path(f"{MONITORS}/", monitor_pages.monitor_list, name="monitors"),
+    path(f"{MONITORS}/new/uptime/", monitor_pages.uptime_create, name="monitor-uptime-create"),
+    path(f"{MONITORS}/uptime/<str:uptime_id>/", monitor_pages.uptime_detail,
+         name="monitor-uptime"),
+    path(f"{MONITORS}/new/cron/", monitor_pages.cron_create, name="monitor-cron-create"),
+    path(f"{MONITORS}/cron/<str:monitor_slug>/", monitor_pages.cron_detail,
+         name="monitor-cron"),
     path("settings/account/api/auth-tokens/", api_tokens.token_list, name="api-tokens"),
     path("settings/account/api/auth-tokens/<int:token_id>/revoke/", api_tokens.token_revoke,
          name="api-token-revoke"),
     path("api/0/", include("errortrack.api.urls")),
     path("api/0/", include("alerts.urls")),
+    path("api/0/", include("health.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -2,6 +2,7 @@
 validated the same way for both. The monitors' own state moves in health.uptime and
 health.crons."""
 
+import math
 import re
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -21,11 +22,13 @@ UPTIME_FIELDS = ("name", "url", "method", "interval_seconds", "timeout_seconds",
                  "recovery_threshold", "is_active")
 CRON_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 MAX_THRESHOLD = 100
+CONFIG_KEYS = {"schedule", "schedule_type", "timezone", "checkin_margin", "max_runtime",
+               "failure_issue_threshold", "recovery_threshold"}
 
 
 def _number(value: object, what: str, low: float, high: float, whole: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or (
-            whole and value != int(value)):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+            value) or (whole and value != int(value)):
         raise ValidationError(f"{what} must be a {'whole ' if whole else ''}number.")
     if not low <= value <= high:
         raise ValidationError(f"{what} must be between {low:g} and {high:g}.")
@@ -48,8 +51,13 @@ def clean_uptime(values: dict) -> dict:
         cleaned["name"] = _text(values["name"], "Name", 100)
     if "url" in values:
         url = _text(values["url"], "URL", 2000)
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 (raises for a port that is not a number)
+        except ValueError:
+            parts = None
+        if parts is None or any(c.isspace() or ord(c) < 32 for c in url) \
+                or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValidationError("The URL must be http:// or https:// with a host.")
         if parts.username or parts.password:
             raise ValidationError("Credentials in the URL are not supported.")
@@ -131,12 +139,10 @@ def clean_cron(values: dict, partial: bool = False) -> dict:
         cleaned["slug"] = slug
     if "name" in values:
         cleaned["name"] = _text(values["name"], "Name", 100)
-    config_keys = {"schedule", "schedule_type", "timezone", "checkin_margin", "max_runtime",
-                   "failure_issue_threshold", "recovery_threshold"}
-    if config_keys & set(values) or not partial:
+    if CONFIG_KEYS & set(values) or not partial:
         if "schedule" not in values:
             raise ValidationError("A schedule is required.")
-        cleaned.update(crons.clean_config({key: values[key] for key in config_keys
+        cleaned.update(crons.clean_config({key: values[key] for key in CONFIG_KEYS
                                            if key in values}))
     if "is_active" in values:
         if not isinstance(values["is_active"], bool):
@@ -167,11 +173,30 @@ def create_cron_monitor(project: Project, values: dict) -> CronMonitor:
     return monitor
 
 
+def current_config(monitor: CronMonitor) -> dict:
+    """The monitor's settings in `monitor_config` form (what clean_cron takes)."""
+    schedule: object = monitor.schedule
+    if monitor.schedule_type == CronMonitor.ScheduleType.INTERVAL:
+        schedule = {"type": "interval", "value": int(monitor.schedule),
+                    "unit": monitor.interval_unit}
+    return {"schedule_type": monitor.schedule_type, "schedule": schedule,
+            "timezone": monitor.timezone, "checkin_margin": monitor.checkin_margin_minutes,
+            "max_runtime": monitor.max_runtime_minutes,
+            "failure_issue_threshold": monitor.failure_issue_threshold,
+            "recovery_threshold": monitor.recovery_threshold}
+
+
 @transaction.atomic
 def update_cron_monitor(monitor: CronMonitor, values: dict) -> CronMonitor:
+    """Change what `values` names; settings it leaves out keep their current values."""
     monitor = CronMonitor.objects.select_for_update().get(pk=monitor.pk)
-    cleaned = clean_cron({key: value for key, value in values.items() if key != "slug"},
-                         partial=True)
+    values = {key: value for key, value in values.items() if key != "slug"}
+    if CONFIG_KEYS & set(values):
+        current = current_config(monitor)
+        if "schedule" in values:  # a new schedule brings its own type
+            current.pop("schedule_type")
+        values = {**current, **values}
+    cleaned = clean_cron(values, partial=True)
     reactivated = cleaned.get("is_active") and not monitor.is_active
     for name, value in cleaned.items():
         setattr(monitor, name, value)

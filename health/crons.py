@@ -14,6 +14,8 @@ monitor's issue (kind cron, health.incidents); ok runs in a row resolve it.
 
 import calendar
 import logging
+import math
+import re
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,9 +34,12 @@ MACROS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 *
           "@hourly": "0 * * * *"}
 INTERVAL_UNITS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400, "month": 0,
                   "year": 0}
+MAX_INTERVAL = {"minute": 527_040, "hour": 8_784, "day": 366, "week": 53, "month": 12,
+                "year": 1}  # at most a year between runs
 MAX_MINUTES = 28 * 24 * 60  # margin and max runtime, as in Sentry
 MAX_THRESHOLD = 720
 NIL_CHECK_IN_ID = "0" * 32
+SLUG_JUNK = re.compile(r"[^a-z0-9_-]+")
 FAILURE_TEXT = {CheckIn.Status.MISSED: "A missed check-in was detected",
                 CheckIn.Status.TIMEOUT: "A timeout check-in was detected",
                 CheckIn.Status.ERROR: "An error check-in was detected"}
@@ -78,7 +83,8 @@ def _bounded_int(config: dict, key: str, default: int, low: int, high: int) -> i
     value = config.get(key)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+            value) or value != int(value):
         raise ValidationError(f"{key} must be a whole number.")
     if not low <= value <= high:
         raise ValidationError(f"{key} must be between {low} and {high}.")
@@ -105,9 +111,9 @@ def clean_schedule(schedule: object, schedule_type: object = None) -> dict:
                 "interval_unit": ""}
     if kind == "interval":
         unit = schedule.get("unit")
-        if unit not in INTERVAL_UNITS:
+        if not isinstance(unit, str) or unit not in INTERVAL_UNITS:
             raise ValidationError(f"An interval unit is one of {', '.join(INTERVAL_UNITS)}.")
-        count = _bounded_int(schedule, "value", 0, 1, 10_000)
+        count = _bounded_int(schedule, "value", 0, 1, MAX_INTERVAL[unit])
         return {"schedule_type": "interval", "schedule": str(count), "interval_unit": unit}
     raise ValidationError("schedule type must be 'crontab' or 'interval'.")
 
@@ -192,10 +198,15 @@ def find_run(monitor: CronMonitor, check_in_id: str) -> CheckIn | None:
     return runs.filter(check_in_id=check_in_id).first()
 
 
+def normalize_slug(value: object) -> str:
+    """As Sentry slugifies a check-in's monitor slug: lowercase letters, digits, - and _."""
+    return SLUG_JUNK.sub("-", _text(value, 200).lower()).strip("-")[:50]
+
+
 def record_check_in(project_id: int, data: dict, received_at: datetime,
                     now: datetime) -> CheckIn:
     """Store one check-in and move its monitor on; in the caller's transaction."""
-    slug = _text(data.get("monitor_slug"), 50)
+    slug = normalize_slug(data.get("monitor_slug"))
     check_in_id = _text(data.get("check_in_id"), 36).replace("-", "").lower()
     if not slug or len(check_in_id) != 32:
         raise ValueError("check-in needs a monitor_slug and a check_in_id")

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from alerts.models import Channel, Rule
 from errortrack import actions, tokens
 from errortrack.models import Issue
+from health import actions as monitor_actions
 from tests.factories import digest_events, error_event
 
 EXAMPLES_PER_OPERATION = 8  # enough to vary every parameter; CI stays fast
@@ -38,7 +39,11 @@ def api_world(db, alice, alpha, web_project, connection_kept_open):
                      "key_id": web_project.keys.get().public_key,
                      "comment_id": str(actions.add_comment(issue, alice, "fuzz me").pk),
                      "channel_id": str(Channel.objects.get(organization=alpha).pk),
-                     "rule_id": str(Rule.objects.get(project=web_project).pk)}}
+                     "rule_id": str(Rule.objects.get(project=web_project).pk),
+                     "uptime_id": str(monitor_actions.create_uptime_monitor(
+                         web_project, {"name": "fuzz", "url": "https://example.com/"}).pk),
+                     "monitor_slug": monitor_actions.create_cron_monitor(
+                         web_project, {"slug": "fuzz", "schedule": "0 3 * * *"}).slug}}
 
 
 # Built when the module is collected: generating the schema needs no database.

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from errortrack.models import Issue
 from health import actions
@@ -270,3 +272,31 @@ def test_a_duplicate_slug_is_refused(web_project):
         actions.create_cron_monitor(web_project, {"slug": "dup", "schedule": "* * * * *"})
     with pytest.raises(ValidationError, match="slug"):
         actions.create_cron_monitor(web_project, {"slug": "Bad Slug!", "schedule": "* * * * *"})
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=10), inner, max_size=3), max_leaves=8)
+CONFIG_KEYS = st.sampled_from(["schedule", "schedule_type", "timezone", "checkin_margin",
+                               "max_runtime", "failure_issue_threshold", "recovery_threshold"])
+SCHEDULES = st.fixed_dictionaries({"type": st.sampled_from(["crontab", "interval"]) | JSON,
+                                   "value": JSON, "unit": st.sampled_from(
+                                       ["minute", "month", "year"]) | JSON})
+
+
+@given(config=st.dictionaries(CONFIG_KEYS, JSON | SCHEDULES, max_size=7) | JSON)
+@settings(max_examples=300, deadline=None)
+def test_any_config_is_cleaned_or_refused_with_a_reason(config):
+    try:
+        fields = clean_config(config)
+    except ValidationError:
+        return
+    monitor = CronMonitor(**fields)
+    assert next_run(monitor, datetime(2026, 1, 31, tzinfo=UTC)) > datetime(2026, 1, 31,
+                                                                           tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_slugs_from_check_ins_are_normalized(web_project):
+    check_in(web_project, "ok", slug="Jobs/Daily Report")
+    assert CronMonitor.objects.get().slug == "jobs-daily-report"

@@ -16,6 +16,7 @@ from alerts.models import Channel, Rule
 from errortrack import actions
 from errortrack.ingest.consume import consume_inbox
 from errortrack.models import ApiToken, InboxItem, Issue
+from health import actions as monitor_actions
 
 # Routes that name no tenant object, and why each may answer an outsider.
 PUBLIC_ROUTES = {
@@ -70,6 +71,10 @@ def tenant_parameters(alpha, web_project, issue=None) -> dict[str, str]:
         "comment_id": str(actions.add_comment(issue, owner_of(alpha), "owner's note").pk),
         "channel_id": str(Channel.objects.filter(organization=alpha).first().pk),
         "rule_id": str(Rule.objects.filter(project=web_project).first().pk),
+        "uptime_id": str(monitor_actions.create_uptime_monitor(
+            web_project, {"name": "alpha site", "url": "https://alpha.example/"}).pk),
+        "monitor_slug": monitor_actions.create_cron_monitor(
+            web_project, {"slug": "alpha-nightly", "schedule": "0 3 * * *"}).slug,
     }
 
 

@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alerts import actions as alert_actions
 from alerts.delivery import deliver_due
@@ -276,3 +278,22 @@ def test_bad_monitor_settings_are_refused(settings, web_project, values, message
     with pytest.raises(ValidationError, match=message):
         actions.create_uptime_monitor(web_project, {"name": "n", "url": "https://example.com/",
                                                     **values})
+
+
+UPTIME_KEYS = st.sampled_from(["name", "url", "method", "interval_seconds", "timeout_seconds",
+                               "expected_status", "expected_keyword", "failure_threshold",
+                               "recovery_threshold", "is_active"])
+VALUES = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
+          | st.sampled_from(["http://[abc", "https://ex ample.com/", "http://h:99999/",
+                             "http://h:port/", "200-299", "GET"]))
+
+
+@given(values=st.dictionaries(UPTIME_KEYS, VALUES, max_size=10))
+@settings(max_examples=300, deadline=None)
+def test_any_uptime_settings_are_cleaned_or_refused_with_a_reason(values):
+    try:
+        cleaned = actions.clean_uptime(values)
+    except ValidationError:
+        return
+    if "expected_status" in cleaned:
+        parse_expected_status(cleaned["expected_status"])
