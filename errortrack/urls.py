@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from alerts import views as alert_views
-from errortrack.views import api_tokens, organizations, project_keys
+from errortrack.views import api_tokens, issue_detail, issues, organizations, project_keys
 from health import pages as monitor_pages
 
 MONITORS = "organizations/<slug:org_slug>/projects/<slug:project_slug>/monitors"
@@ -16,6 +16,21 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
+    # The triage UI: issue streams (errortrack.views.issues) and one issue
+    # (errortrack.views.issue_detail).
+    path("organizations/<slug:org_slug>/issues/", issues.organization_stream,
+         name="issue-stream-org"),
+    path("organizations/<slug:org_slug>/issues/bulk/", issues.bulk_change, name="issue-bulk"),
+    path("organizations/<slug:org_slug>/projects/<slug:project_slug>/issues/",
+         issues.project_stream, name="issue-stream"),
+    path("organizations/<slug:org_slug>/issues/<str:issue_id>/", issue_detail.issue_detail,
+         name="issue-detail"),
+    path("organizations/<slug:org_slug>/issues/<str:issue_id>/events/<str:event_id>/",
+         issue_detail.issue_detail, name="issue-event"),
+    path("organizations/<slug:org_slug>/issues/<str:issue_id>/events/<str:event_id>/json/",
+         issue_detail.event_json, name="issue-event-json"),
+    path("organizations/<slug:org_slug>/issues/<str:issue_id>/actions/",
+         issue_detail.issue_action, name="issue-action"),
     path("organizations/<slug:org_slug>/", organizations.organization_detail,
          name="organization"),
     path("settings/<slug:org_slug>/projects/<slug:project_slug>/keys/", project_keys.key_list,
