@@ -111,6 +111,8 @@ class BackgroundProcess:
         self._context = multiprocessing.get_context("spawn")  # no inherited connections
         self.doorbell = self._context.Event()
         self._stop = self._context.Event()
+        # Live-update announcements from the child's digest to this (the web) process.
+        self.live_queue = self._context.Queue(maxsize=1000)
         self._process: Any = None
         self._watcher = threading.Thread(target=self._watch, name="errortrack-background-watch",
                                          daemon=True)
@@ -121,7 +123,7 @@ class BackgroundProcess:
         connections.close_all()
         self._process = self._context.Process(
             target=background_child.main, name="errortrack-background",
-            args=(self.doorbell, self._stop, os.getpid()), daemon=True)
+            args=(self.doorbell, self._stop, os.getpid(), self.live_queue), daemon=True)
         self._process.start()
 
     def _watch(self) -> None:
@@ -132,7 +134,10 @@ class BackgroundProcess:
                 self._spawn()
 
     def start(self) -> None:
+        from errortrack import live
+
         inbox.use_doorbell(self.doorbell)
+        live.forward_from(self.live_queue)
         self._spawn()
         self._watcher.start()
 

@@ -9,14 +9,18 @@ import signal
 from typing import Any
 
 
-def main(doorbell: Any, stop: Any, parent_pid: int) -> None:
+def main(doorbell: Any, stop: Any, parent_pid: int, live_queue: Any = None) -> None:
     """Set Django up afresh, then run the periodic jobs until told to stop (or orphaned)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: serve decides
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "errortrack.settings")
     import django
 
     django.setup()
+    from errortrack import live
     from errortrack.background import BackgroundRunner
     from errortrack.jobs import periodic_jobs
+
+    if live_queue is not None:
+        live.send_to(live_queue)
 
     BackgroundRunner(periodic_jobs(), doorbell).run(stop, parent_pid)

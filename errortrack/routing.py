@@ -1,3 +1,8 @@
-"""Websocket routes (the live-updates issue adds its consumers here)."""
+"""Websocket routes (errortrack.asgi puts them behind the session auth and the allowed-hosts
+origin check)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from errortrack.consumers import LiveConsumer
+
+websocket_urlpatterns: list = [path("ws/live/", LiveConsumer.as_asgi())]

@@ -1,10 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from alerts import views as alert_views
-from errortrack.views import api_tokens, issue_detail, issues, organizations, project_keys
+from errortrack.views import (
+    api_tokens,
+    issue_detail,
+    issues,
+    organizations,
+    project_keys,
+    settings_pages,
+)
 from health import pages as monitor_pages
 
 MONITORS = "organizations/<slug:org_slug>/projects/<slug:project_slug>/monitors"
@@ -58,6 +65,12 @@ urlpatterns = [
     path(f"{MONITORS}/new/cron/", monitor_pages.cron_create, name="monitor-cron-create"),
     path(f"{MONITORS}/cron/<str:monitor_slug>/", monitor_pages.cron_detail,
          name="monitor-cron"),
+    path("settings/<slug:org_slug>/projects/<slug:project_slug>/", settings_pages.project_settings,
+         name="project-settings"),
+    path("settings/<slug:org_slug>/members/", settings_pages.member_list, name="org-members"),
+    path("settings/<slug:org_slug>/teams/", settings_pages.team_list, name="org-teams"),
+    path("settings/<slug:org_slug>/teams/<slug:team_slug>/", settings_pages.team_detail,
+         name="org-team"),
     path("settings/account/api/auth-tokens/", api_tokens.token_list, name="api-tokens"),
     path("settings/account/api/auth-tokens/<int:token_id>/revoke/", api_tokens.token_revoke,
          name="api-token-revoke"),
@@ -65,7 +78,7 @@ urlpatterns = [
     path("api/0/", include("alerts.urls")),
     path("api/0/", include("health.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("", include("health.urls")),
 ]

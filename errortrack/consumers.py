@@ -1,0 +1,98 @@
+"""The live-updates websocket: `/ws/live/?projects=1,2[&issue=7][&query=…]`.
+
+A logged-in member's page (the issue stream, or one issue) opens it; it joins the groups of the
+projects the user may see among those asked for (others are ignored, so nothing leaks), and on
+each announcement (errortrack.live) sends the page what changed: new rows for the stream,
+rendered by the same template as the page (autoescaped), and fresh counts.
+"""
+
+import asyncio
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.template.loader import render_to_string
+from django.utils.timesince import timesince
+
+from errortrack import access, live, search
+from errortrack.models import Issue
+
+MAX_PROJECTS = 100
+
+
+def requested_ids(text: str, limit: int) -> list[int]:
+    ids = [access.object_id(part) for part in text.split(",")[:limit]]
+    return [pk for pk in ids if pk is not None]
+
+
+def visible_projects(user: AbstractBaseUser, wanted: list[int]) -> list[int]:
+    return list(access.projects_for_user(user).filter(pk__in=wanted).values_list("pk", flat=True))
+
+
+def count_json(issue: Issue) -> dict:
+    return {"id": str(issue.pk), "count": issue.times_seen, "users": issue.user_count,
+            "lastSeen": issue.last_seen.isoformat(),
+            "lastSeenText": f"{timesince(issue.last_seen)} ago", "status": issue.status}
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        params = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        wanted = requested_ids(params.get("projects", [""])[0], MAX_PROJECTS)
+        self.project_ids = await database_sync_to_async(visible_projects)(user, wanted)
+        if not self.project_ids:
+            await self.close(code=4404)
+            return
+        self.issue_id = access.object_id(params.get("issue", [""])[0])
+        self.query = params.get("query", [None])[0]
+        live.remember_loop(asyncio.get_running_loop())
+        for project_id in self.project_ids:
+            await self.channel_layer.group_add(live.group_name(project_id), self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for project_id in getattr(self, "project_ids", []):
+            await self.channel_layer.group_discard(live.group_name(project_id),
+                                                   self.channel_name)
+
+    async def receive_json(self, content: object, **kwargs: object) -> None:
+        """The page sends nothing; whatever arrives is ignored."""
+
+    async def issues_changed(self, event: dict) -> None:
+        update = await database_sync_to_async(self.update_for)(event.get("new", []),
+                                                                event.get("changed", []))
+        if update["rows"] or update["counts"]:
+            await self.send_json(update)
+
+    def update_for(self, new: list[int], changed: list[int]) -> dict:
+        """What this page shows of the announced issues."""
+        user = self.scope["user"]
+        wanted = [self.issue_id] if self.issue_id else [*new, *changed]
+        issues = list(Issue.objects.filter(pk__in=wanted, project_id__in=self.project_ids,
+                                           merged_into__isnull=True)
+                      .select_related("project__organization", "assigned_user",
+                                      "assigned_team"))
+        rows = []
+        fresh = [issue for issue in issues if issue.pk in new and not self.issue_id]
+        if fresh:
+            rows = self.rows(fresh, user)
+        return {"rows": rows, "counts": [count_json(issue) for issue in issues]}
+
+    def rows(self, issues: list[Issue], user: AbstractBaseUser) -> list[dict]:
+        from errortrack.issue_stream import rows_for
+
+        if self.query:
+            try:
+                matching = set(search.apply(Issue.objects.filter(pk__in=[i.pk for i in issues]),
+                                            self.query, user).values_list("pk", flat=True))
+            except search.SearchError:
+                return []
+            issues = [issue for issue in issues if issue.pk in matching]
+        return [{"id": str(row_issue.pk),
+                 "html": render_to_string("errortrack/issues/_row.html", {"row": row})}
+                for row_issue, row in zip(issues, rows_for(issues, user), strict=True)]

@@ -1,0 +1,89 @@
+// Live updates for the issue stream and the issue page (errortrack/consumers.py).
+// The page marks what it shows with data-live-projects (and data-live-issue on an issue page);
+// new rows arrive as HTML the server rendered and escaped, counts as plain values.
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-live-projects]");
+  if (!root || !("WebSocket" in window)) {
+    return;
+  }
+  var params = new URLSearchParams({ projects: root.dataset.liveProjects });
+  if (root.dataset.liveIssue) {
+    params.set("issue", root.dataset.liveIssue);
+  }
+  var query = new URLSearchParams(window.location.search).get("query");
+  if (query !== null) {
+    params.set("query", query);
+  }
+  var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  var delay = 1000;
+
+  function setText(scope, selector, value) {
+    var element = scope.querySelector(selector);
+    if (element) {
+      element.textContent = String(value);
+    }
+  }
+
+  function addRows(rows) {
+    var body = document.getElementById("issue-rows");
+    if (!body) {
+      return;
+    }
+    rows.forEach(function (row) {
+      if (document.getElementById("issue-" + row.id)) {
+        return;
+      }
+      var template = document.createElement("template");
+      template.innerHTML = row.html.trim();
+      var element = template.content.firstElementChild;
+      if (element) {
+        element.classList.add("live-new");
+        body.prepend(element);
+      }
+    });
+    var empty = document.getElementById("issue-rows-empty");
+    if (empty && rows.length) {
+      empty.remove();
+    }
+  }
+
+  function updateCounts(counts) {
+    counts.forEach(function (count) {
+      var scope = document.getElementById("issue-" + count.id);
+      if (!scope && root.dataset.liveIssue === count.id) {
+        scope = root;
+      }
+      if (!scope) {
+        return;
+      }
+      setText(scope, ".issue-count", count.count);
+      setText(scope, ".issue-users", count.users);
+      var time = scope.querySelector("time.issue-last-seen");
+      if (time) {
+        time.setAttribute("datetime", count.lastSeen);
+        time.textContent = count.lastSeenText;
+      }
+    });
+  }
+
+  function connect() {
+    var socket = new WebSocket(scheme + "//" + window.location.host + "/ws/live/?" + params);
+    socket.onopen = function () {
+      delay = 1000;
+      document.body.dataset.live = "connected";
+    };
+    socket.onmessage = function (message) {
+      var update = JSON.parse(message.data);
+      addRows(update.rows || []);
+      updateCounts(update.counts || []);
+    };
+    socket.onclose = function () {
+      document.body.dataset.live = "disconnected";
+      window.setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+
+  connect();
+})();
