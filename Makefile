@@ -10,7 +10,7 @@ PROJECT ?= demo
 PYTEST_ARGS ?=
 export HOST PORT
 
-.PHONY: run test install install-test lint bench clean
+.PHONY: run test install install-test lint bench clean chromium
 
 # Re-install when pyproject.toml changes; the stamp files record what was installed.
 $(VENV)/.installed: pyproject.toml
@@ -28,7 +28,12 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test node_modules/.installed
+# Browser tests drive Debian's Chromium (never a downloaded browser); installed when missing.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+install-test: $(VENV)/.installed-test node_modules/.installed chromium
 
 # Migrate, create the demo org/project on first run, print DSN and login, then serve:
 # embedded (no REDIS_URL): one process; scale-out: web + Celery worker + beat as children.
@@ -47,4 +52,4 @@ bench: install-test
 	$(PY) bench/health_throughput.py
 
 clean:
-	rm -rf $(VENV) node_modules data .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules data artifacts .pytest_cache .ruff_cache

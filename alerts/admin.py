@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from alerts.models import Channel, Delivery, DeliveryAttempt, Rule, RuleIssueState
+from alerts.models import (
+    AlertSnooze,
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    DeployGuardFiring,
+    Rule,
+    RuleIssueState,
+    RuleRateState,
+)
 
 
 @admin.register(Channel)
@@ -39,3 +48,30 @@ class DeliveryAdmin(admin.ModelAdmin):
 class RuleIssueStateAdmin(admin.ModelAdmin):
     list_display = ["rule", "issue", "last_fired_at"]
     raw_id_fields = ["rule", "issue"]
+
+
+@admin.register(RuleRateState)
+class RuleRateStateAdmin(admin.ModelAdmin):
+    list_display = ["rule", "firing", "above_since", "last_rate", "changed_at"]
+    list_filter = ["firing"]
+
+
+@admin.register(DeployGuardFiring)
+class DeployGuardFiringAdmin(admin.ModelAdmin):
+    list_display = ["fired_at", "rule", "release", "environment", "previous_release",
+                    "new_rate", "previous_rate", "new_events"]
+    search_fields = ["release", "previous_release"]
+
+
+@admin.register(AlertSnooze)
+class AlertSnoozeAdmin(admin.ModelAdmin):
+    list_display = ["issue", "until", "created_by", "created_at"]
+    raw_id_fields = ["issue", "created_by"]
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(admin.ModelAdmin):
+    list_display = ["attempted_at", "delivery", "number", "outcome", "response_code",
+                    "duration_ms"]
+    list_filter = ["outcome"]
+    raw_id_fields = ["delivery"]

@@ -5,17 +5,28 @@ from django.utils.html import format_html
 from errortrack.models import (
     Activity,
     ApiToken,
+    DiscardCounts,
     Environment,
     Event,
+    EventAttachment,
     InboxItem,
     Issue,
+    IssueBookmark,
+    IssueHourBucket,
+    IssueSeen,
     IssueTagValue,
+    IssueUser,
+    IssueUserHour,
     Member,
     Organization,
     Project,
     ProjectKey,
+    ProjectMinuteBucket,
     Release,
+    SessionCounts,
     Team,
+    TransactionSummary,
+    UserReport,
 )
 
 
@@ -150,3 +161,87 @@ class ActivityAdmin(admin.ModelAdmin):
     list_display = ["issue", "kind", "user", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["issue"]
+
+
+# --- what ingest and the digest keep beside events: read-mostly views for operators --------------
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Counters and records written by ingest and the digest: look, filter, delete; never
+    edit (a hand-edited counter would disagree with the events it counts)."""
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(TransactionSummary)
+class TransactionSummaryAdmin(ReadOnlyAdmin):
+    list_display = ["timestamp", "project", "name", "op", "status", "duration_ms", "release"]
+    list_filter = ["op", "status"]
+    search_fields = ["name", "event_id", "release"]
+
+
+@admin.register(SessionCounts)
+class SessionCountsAdmin(ReadOnlyAdmin):
+    list_display = ["minute", "project", "release", "environment", "started", "exited",
+                    "errored", "crashed", "abnormal"]
+    list_filter = ["environment"]
+    search_fields = ["release"]
+
+
+@admin.register(DiscardCounts)
+class DiscardCountsAdmin(ReadOnlyAdmin):
+    list_display = ["day", "project", "reason", "category", "quantity"]
+    list_filter = ["reason", "category"]
+
+
+@admin.register(EventAttachment)
+class EventAttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "project", "event_id", "filename", "content_type", "size"]
+    search_fields = ["event_id", "filename"]
+    exclude = ["data"]
+
+
+@admin.register(UserReport)
+class UserReportAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "project", "event_id", "name", "email"]
+    search_fields = ["event_id", "email", "comments"]
+
+
+@admin.register(IssueHourBucket)
+class IssueHourBucketAdmin(ReadOnlyAdmin):
+    list_display = ["hour", "issue", "events", "users"]
+    raw_id_fields = ["issue"]
+
+
+@admin.register(IssueUser)
+class IssueUserAdmin(ReadOnlyAdmin):
+    list_display = ["issue", "user_hash", "first_seen"]
+    raw_id_fields = ["issue"]
+    search_fields = ["user_hash"]
+
+
+@admin.register(IssueUserHour)
+class IssueUserHourAdmin(ReadOnlyAdmin):
+    list_display = ["hour", "issue", "user_hash"]
+    raw_id_fields = ["issue"]
+
+
+@admin.register(ProjectMinuteBucket)
+class ProjectMinuteBucketAdmin(ReadOnlyAdmin):
+    list_display = ["minute", "project", "release", "environment", "events"]
+    list_filter = ["environment"]
+
+
+@admin.register(IssueBookmark)
+class IssueBookmarkAdmin(admin.ModelAdmin):
+    list_display = ["issue", "user"]
+    raw_id_fields = ["issue", "user"]
+
+
+@admin.register(IssueSeen)
+class IssueSeenAdmin(admin.ModelAdmin):
+    list_display = ["issue", "user", "last_seen"]
+    raw_id_fields = ["issue", "user"]

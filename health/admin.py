@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from health.models import CheckIn, CronMonitor, UptimeMonitor, UptimeResult
+from health.models import CheckIn, CronMonitor, Heartbeat, UptimeMonitor, UptimeResult
 
 
 @admin.register(UptimeMonitor)
@@ -42,3 +42,8 @@ class CheckInAdmin(admin.ModelAdmin):
     search_fields = ["monitor_slug", "check_in_id", "release"]
     raw_id_fields = ["project", "monitor"]
     date_hierarchy = "received_at"
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["name", "last_seen"]
