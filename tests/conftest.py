@@ -199,10 +199,10 @@ def start_server(tmp_dir: Path, database_url: str, *, all_processes: bool = Fals
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}:\n{server.log()}")
         try:
-            if requests.get(f"{url}/health/live", timeout=1).status_code == 200:
+            if requests.get(f"{url}/health/live", timeout=2).status_code == 200:
                 return server
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or still starting on a busy machine
         time.sleep(0.1)
     stop_server(server)
     raise RuntimeError(f"server did not come up in {SERVER_START_TIMEOUT_SECONDS}s:\n"
