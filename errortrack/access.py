@@ -197,3 +197,44 @@ def get_event_for_user(user: User, org_slug: str, project_slug: str, event_id: s
     if event is None:
         raise Http404("No such event.")
     return event
+
+
+MAX_IDS_PER_FORM = 1000
+
+
+def member_in(organization: Organization, member_id: str) -> Member | None:
+    """The member of `organization` a form field names by id, or None: forms may only name
+    their own organization's members."""
+    pk = object_id(member_id or "")
+    if pk is None:
+        return None
+    return organization.members.select_related("user").filter(pk=pk).first()
+
+
+def team_in(organization: Organization, team_id: str) -> Team | None:
+    pk = object_id(team_id or "")
+    return organization.teams.filter(pk=pk).first() if pk is not None else None
+
+
+def project_in(organization: Organization, project_id: str) -> Project | None:
+    pk = object_id(project_id or "")
+    return organization.projects.filter(pk=pk).first() if pk is not None else None
+
+
+def teams_in(organization: Organization, team_ids: list[str]) -> list[Team] | None:
+    """The teams of `organization` a form's ids name, or None if any id names none of them."""
+    pks = {object_id(team_id or "") for team_id in team_ids[:MAX_IDS_PER_FORM + 1]}
+    if None in pks or len(team_ids) > MAX_IDS_PER_FORM:
+        return None
+    teams = list(organization.teams.filter(pk__in=pks))
+    return teams if len(teams) == len(pks) else None
+
+
+def require_owner_for_owner_changes(user: User, organization: Organization,
+                                    *roles: str) -> None:
+    """Only owners grant, change or take away the owner role: an admin must not make
+    themselves an owner, nor demote or remove one."""
+    membership = get_membership(user, organization)
+    if Member.Role.OWNER in roles and (membership is None
+                                       or membership.role != Member.Role.OWNER):
+        raise PermissionDenied("Only an owner can grant, change or remove the owner role.")

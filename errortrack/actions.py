@@ -4,6 +4,7 @@ Callers check permissions first (errortrack.access); these functions validate th
 raise django.core.exceptions.ValidationError with a message a person can act on.
 """
 
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -64,7 +65,8 @@ def create_team(organization: Organization, slug: str, name: str = "") -> Team:
     slug = _clean_slug(slug, "Team")
     if organization.teams.filter(slug=slug).exists():
         raise ValidationError(f"A team with slug {slug!r} already exists in {organization.slug}.")
-    return Team.objects.create(organization=organization, slug=slug, name=name or slug)
+    return Team.objects.create(organization=organization, slug=slug,
+                               name=_clean_name(name, "Team", default=slug))
 
 
 @transaction.atomic
@@ -308,3 +310,194 @@ def merge_issues(issues: list[Issue], user: AbstractBaseUser | None = None) -> I
     Activity.objects.create(issue=parent, user=user, kind=Activity.Kind.MERGE,
                             data={"children": [str(child.pk) for child in children]})
     return parent
+
+
+# --- Settings pages: names, members, teams, a project's settings --------------------------------
+
+MAX_NAME_LENGTH = 100  # Organization, Team and Project names
+
+
+def _clean_name(name: object, what: str, default: str = "") -> str:
+    """A display name, stripped; `default` when empty (or refused when there is none)."""
+    if not isinstance(name, str):
+        raise ValidationError(f"{what} name must be text.")
+    name = name.strip() or default
+    if not name:
+        raise ValidationError(f"{what} name cannot be empty.")
+    if len(name) > MAX_NAME_LENGTH or not name.isprintable():
+        raise ValidationError(f"{what} name must be at most {MAX_NAME_LENGTH} printable "
+                              "characters.")
+    return name
+
+
+def find_user(username_or_email: str) -> AbstractBaseUser:
+    """The one user with this username, or else this email address."""
+    login = (username_or_email or "").strip()
+    users = get_user_model().objects
+    user = users.filter(username=login).first() if login else None
+    if user is None and "@" in login:
+        matches = list(users.filter(email__iexact=login)[:2])
+        if len(matches) > 1:
+            raise ValidationError(f"Several users have the email {login!r}; use the username.")
+        user = matches[0] if matches else None
+    if user is None:
+        raise ValidationError(f"No user has the username or email {login[:200]!r}.")
+    return user
+
+
+def add_member_by_login(organization: Organization, username_or_email: str,
+                        role: str = Member.Role.MEMBER) -> Member:
+    """Add an existing user; one who already belongs is refused, so adding never changes a
+    role (that could demote the last owner)."""
+    user = find_user(username_or_email)
+    if organization.members.filter(user=user).exists():
+        raise ValidationError(f"{user.get_username()} is already a member of "
+                              f"{organization.slug}; change their role instead.")
+    return add_member(organization, user, role)
+
+
+def _keep_an_owner(member: Member) -> None:
+    """Refuse when `member` is the organization's last owner.
+
+    Call inside a transaction: the owners are locked (in id order, so two changes cannot
+    deadlock) and `member` is read again under the lock, so two owners demoting each other at
+    once cannot both succeed."""
+    owners = list(Member.objects.select_for_update().filter(
+        organization_id=member.organization_id, role=Member.Role.OWNER)
+        .order_by("pk").values_list("pk", flat=True))
+    if member.pk in owners and len(owners) == 1:
+        raise ValidationError(f"{member.user.get_username()} is the last owner of "
+                              f"{member.organization.slug}; make another member an owner "
+                              "first.")
+
+
+@transaction.atomic
+def set_member_role(member: Member, role: str) -> Member:
+    """Change a member's role; the last owner cannot be demoted."""
+    if role not in Member.Role.values:
+        raise ValidationError(f"Unknown role {role!r}; use one of {', '.join(Member.Role.values)}.")
+    if role != Member.Role.OWNER:
+        _keep_an_owner(member)
+    member.role = role
+    member.save(update_fields=["role"])
+    return member
+
+
+@transaction.atomic
+def remove_member(member: Member) -> None:
+    """Remove a member (with their team memberships); the last owner cannot be removed."""
+    _keep_an_owner(member)
+    member.delete()
+
+
+def delete_team(team: Team) -> None:
+    """Delete a team; issues assigned to it become unassigned, its projects stay."""
+    team.delete()
+
+
+def _same_organization(team: Team, other: Member | Project, what: str) -> None:
+    if other.organization_id != team.organization_id:
+        raise ValidationError(f"That {what} is not in the team's organization.")
+
+
+def add_team_member(team: Team, member: Member) -> None:
+    _same_organization(team, member, "member")
+    team.members.add(member)
+
+
+def remove_team_member(team: Team, member: Member) -> None:
+    team.members.remove(member)
+
+
+def add_team_project(team: Team, project: Project) -> None:
+    _same_organization(team, project, "project")
+    team.projects.add(project)
+
+
+def remove_team_project(team: Team, project: Project) -> None:
+    team.projects.remove(project)
+
+
+def set_project_teams(project: Project, teams: Iterable[Team]) -> None:
+    """Give exactly `teams` (all of the project's organization) access to the project."""
+    teams = list(teams)
+    if any(team.organization_id != project.organization_id for team in teams):
+        raise ValidationError("Only teams of the project's organization can have access.")
+    project.teams.set(teams)
+
+
+MAX_SCRUB_FIELDS = 100
+MAX_SCRUB_FIELD_LENGTH = 100
+MAX_RETENTION_DAYS = 3650
+PLATFORM = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def _clean_platform(platform: object) -> str:
+    if not isinstance(platform, str):
+        raise ValidationError("Platform must be text.")
+    platform = platform.strip().lower()
+    if platform and not PLATFORM.match(platform):
+        raise ValidationError("Platform is a Sentry platform name such as python or "
+                              "javascript-react: up to 64 letters, digits, '.', '_' or '-'.")
+    return platform
+
+
+def _clean_bool(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{what} must be true or false.")
+    return value
+
+
+def _clean_field_names(names: object, what: str) -> list[str]:
+    """Key names for the scrubber (errortrack.digest.scrub): stripped, without duplicates.
+
+    The scrubber matches extra sensitive names as substrings of every key and value of every
+    event, so their number and length are bounded, and each must be printable (no NUL or
+    line breaks: the form holds one per line)."""
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise ValidationError(f"{what} must be a list of field names.")
+    cleaned: dict[str, str] = {}
+    for name in (n.strip() for n in names):
+        if name and name.lower() not in cleaned:
+            if len(name) > MAX_SCRUB_FIELD_LENGTH or not name.isprintable():
+                raise ValidationError(f"{what}: each name must be at most "
+                                      f"{MAX_SCRUB_FIELD_LENGTH} printable characters.")
+            cleaned[name.lower()] = name
+        if len(cleaned) > MAX_SCRUB_FIELDS:
+            raise ValidationError(f"{what}: at most {MAX_SCRUB_FIELDS} names.")
+    return list(cleaned.values())
+
+
+def _clean_retention(days: object) -> int | None:
+    if days is None:
+        return None
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_RETENTION_DAYS:
+        raise ValidationError(f"Event retention must be 1 to {MAX_RETENTION_DAYS} days, or "
+                              "empty for the global setting.")
+    return days
+
+
+PROJECT_SETTINGS = {
+    "name": lambda value: _clean_name(value, "Project"),
+    "platform": _clean_platform,
+    "scrub_defaults": lambda value: _clean_bool(value, "Default scrubbing"),
+    "sensitive_fields": lambda value: _clean_field_names(value, "Sensitive fields"),
+    "safe_fields": lambda value: _clean_field_names(value, "Safe fields"),
+    "scrub_ip_addresses": lambda value: _clean_bool(value, "IP address scrubbing"),
+    "event_retention_days": _clean_retention,
+}
+
+
+def update_project_settings(project: Project, **changes: object) -> Project:
+    """Change any of a project's general (name, platform), data scrubbing (scrub_defaults,
+    sensitive_fields, safe_fields, scrub_ip_addresses) and retention (event_retention_days,
+    None for the global setting) settings. All are validated before any is set, so a refusal
+    changes nothing. The digest reads scrubbing settings per batch: new events use them."""
+    unknown = sorted(set(changes) - set(PROJECT_SETTINGS))
+    if unknown:
+        raise ValidationError(f"Unknown project settings: {', '.join(unknown)}.")
+    cleaned = {key: PROJECT_SETTINGS[key](value) for key, value in changes.items()}
+    for key, value in cleaned.items():
+        setattr(project, key, value)
+    project.save(update_fields=list(cleaned))
+    return project

@@ -75,6 +75,7 @@ def tenant_parameters(alpha, web_project, issue=None) -> dict[str, str]:
             web_project, {"name": "alpha site", "url": "https://alpha.example/"}).pk),
         "monitor_slug": monitor_actions.create_cron_monitor(
             web_project, {"slug": "alpha-nightly", "schedule": "0 3 * * *"}).slug,
+        "team_slug": actions.create_team(alpha, "alpha-team").slug,
     }
 
 

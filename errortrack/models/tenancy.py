@@ -7,6 +7,7 @@ errortrack.access. Models hold data and derived properties only.
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Now
 
@@ -92,6 +93,11 @@ class Project(models.Model):
                                    help_text="Key names never filtered")
     scrub_ip_addresses = models.BooleanField(
         default=False, help_text="Remove the user's and the request's IP addresses")
+    # Days events are kept; null: the global ERRORTRACK_EVENT_RETENTION_DAYS
+    # (errortrack.digest.retention).
+    event_retention_days = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Days events are kept (1 to 3650); empty: the global setting")
     # The grouping algorithm new events are grouped with (errortrack.digest.grouping); changed
     # only deliberately, since a new algorithm puts new events into new issues.
     grouping_version = models.CharField(max_length=16, default="v1")
