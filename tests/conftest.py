@@ -194,17 +194,26 @@ def start_server(tmp_dir: Path, database_url: str, *, all_processes: bool = Fals
         proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                 env=server_environment(database_url, url, **extra_env))
     server = RunningServer(url, proc, log_path)
+    try:
+        wait_until_live(server)
+    except BaseException:
+        stop_server(server)  # never leave a half-started server (and its workers) behind
+        raise
+    return server
+
+
+def wait_until_live(server: RunningServer) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{server.log()}")
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited with {server.process.returncode}:\n"
+                               f"{server.log()}")
         try:
-            if requests.get(f"{url}/health/live", timeout=2).status_code == 200:
-                return server
+            if requests.get(f"{server.url}/health/live", timeout=2).status_code == 200:
+                return
         except (requests.ConnectionError, requests.Timeout):
             pass  # not listening yet, or still starting on a busy machine
         time.sleep(0.1)
-    stop_server(server)
     raise RuntimeError(f"server did not come up in {SERVER_START_TIMEOUT_SECONDS}s:\n"
                        f"{server.log()}")
 

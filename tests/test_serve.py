@@ -118,7 +118,8 @@ def test_scale_out_serve_starts_web_worker_and_beat(tmp_path):
         # The worker yields the CPU to the web processes (ERRORTRACK_WORKER_NICE), pool and all.
         [worker] = [c for c in children if "celery -A errortrack worker" in " ".join(c.cmdline())]
         web = next(c for c in children if "uvicorn" in " ".join(c.cmdline()))
-        assert all(p.nice() == web.nice() + 10 for p in [worker, *worker.children()])
+        assert all(p.nice() == web.nice() + 10 for p in [worker, *worker.children()]), [
+            (p.pid, p.nice(), p.cmdline()) for p in [web, worker, *worker.children()]]
     finally:
         if server.process.poll() is None:
             interrupt_and_check_all_stopped(server)
