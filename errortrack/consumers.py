@@ -50,6 +50,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         self.issue_id = access.object_id(params.get("issue", [""])[0])
         self.query = params.get("query", [None])[0]
+        stats = params.get("stats", ["24h"])[0]
+        self.stats_period = stats if stats in ("24h", "14d") else "24h"
         live.remember_loop(asyncio.get_running_loop())
         for project_id in self.project_ids:
             await self.channel_layer.group_add(live.group_name(project_id), self.channel_name)
@@ -72,7 +74,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     def update_for(self, new: list[int], changed: list[int]) -> dict:
         """What this page shows of the announced issues."""
         user = self.scope["user"]
-        wanted = [self.issue_id] if self.issue_id else [*new, *changed]
+        wanted = [*new, *changed]
+        if self.issue_id:
+            wanted = [self.issue_id] if self.issue_id in wanted else []
+        if not wanted:
+            return {"rows": [], "counts": []}
         issues = list(Issue.objects.filter(pk__in=wanted, project_id__in=self.project_ids,
                                            merged_into__isnull=True)
                       .select_related("project__organization", "assigned_user",
@@ -95,4 +101,5 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             issues = [issue for issue in issues if issue.pk in matching]
         return [{"id": str(row_issue.pk),
                  "html": render_to_string("errortrack/issues/_row.html", {"row": row})}
-                for row_issue, row in zip(issues, rows_for(issues, user), strict=True)]
+                for row_issue, row in zip(issues, rows_for(issues, user, self.stats_period),
+                                          strict=True)]

@@ -24,6 +24,10 @@ TOKEN = re.compile(r'(!?)([A-Za-z_][\w.:-]*?):("(?:[^"\\]|\\.)*"|\S+)|"((?:[^"\\
 IS_FILTERS = {"unresolved", "resolved", "ignored", "assigned", "unassigned", "bookmarked"}
 LEVELS = {"fatal", "error", "warning", "info", "debug"}
 MAX_TERMS = 20
+# The stream's orders (API `sort=`, the issue stream's sort menu); the id breaks ties so that
+# pages never overlap.
+SORTS = {"date": ("-last_seen", "-id"), "new": ("-first_seen", "-id"),
+         "freq": ("-times_seen", "-id"), "user": ("-user_count", "-id")}
 
 
 class SearchError(ValueError):
@@ -110,3 +114,10 @@ def apply(issues: QuerySet[Issue], query: str, user: AbstractBaseUser) -> QueryS
         condition = term_filter(term, user)
         issues = issues.exclude(condition) if term.negated else issues.filter(condition)
     return issues
+
+
+def sort(issues: QuerySet[Issue], key: str) -> QuerySet[Issue]:
+    """`issues` in the order `key` names (raises SearchError for an unknown one)."""
+    if key not in SORTS:
+        raise SearchError(f"sort must be one of {', '.join(SORTS)}.")
+    return issues.order_by(*SORTS[key])

@@ -60,3 +60,14 @@ def error_event(kind: str = "KeyError", value: str = "'sku'", **extra: object) -
             {"module": "shop.views", "function": "checkout", "lineno": 42, "in_app": True,
              "context_line": f"raise {kind}()", "pre_context": ["def checkout():"],
              "post_context": [""], "vars": {"cart": "{}"}}]}}]}, **extra}
+
+
+def usable_by_a_server(user: AbstractBaseUser) -> AbstractBaseUser:
+    """Tests hash passwords with MD5 for speed, which a real server refuses; re-hash PASSWORD
+    with PBKDF2 (few iterations: a test password) so the user can log in through a form."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    hasher = PBKDF2PasswordHasher()
+    user.password = hasher.encode(PASSWORD, hasher.salt(), iterations=1000)
+    user.save(update_fields=["password"])
+    return user

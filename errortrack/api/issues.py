@@ -27,8 +27,6 @@ from errortrack.api.schema import ISSUE_FILTERS, detail, extend_schema, listing
 from errortrack.models import Issue, Member, Organization, Project, Team
 
 ISSUE_SCOPES = {"GET": "event:read", "PUT": "event:write", "DELETE": "event:admin"}
-SORTS = {"date": ("-last_seen", "-id"), "new": ("-first_seen", "-id"),
-         "freq": ("-times_seen", "-id"), "user": ("-user_count", "-id")}
 MAX_BULK = 1000
 STATUSES = ["resolved", "resolvedInNextRelease", "unresolved", "ignored", "muted"]
 
@@ -68,10 +66,10 @@ def filtered_issues(request: Request, organization: Organization, project: Proje
     for environment in request.query_params.getlist("environment"):
         query += f' environment:"{environment}"' if environment else ""
     issues = search.apply(issues, query, request.user)
-    sort = request.query_params.get("sort", "date")
-    if sort not in SORTS:
-        raise ParseError(f"sort must be one of {', '.join(SORTS)}.")
-    return issues.order_by(*SORTS[sort])
+    try:
+        return search.sort(issues, request.query_params.get("sort", "date"))
+    except search.SearchError as error:
+        raise ParseError(str(error)) from None
 
 
 class IssueUpdate(drf.Serializer):

@@ -11,9 +11,16 @@
   if (root.dataset.liveIssue) {
     params.set("issue", root.dataset.liveIssue);
   }
-  var query = new URLSearchParams(window.location.search).get("query");
-  if (query !== null) {
+  // The stream's effective query (with its environment filter), so new rows match the page.
+  var query = root.dataset.liveQuery;
+  if (query === undefined) {
+    query = new URLSearchParams(window.location.search).get("query");
+  }
+  if (query !== null && query !== undefined) {
     params.set("query", query);
+  }
+  if (root.dataset.statsPeriod) {
+    params.set("stats", root.dataset.statsPeriod);
   }
   var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
   var delay = 1000;
@@ -27,7 +34,8 @@
 
   function addRows(rows) {
     var body = document.getElementById("issue-rows");
-    if (!body) {
+    // New rows go on top only where the page is sorted so (page 1, by last or first seen).
+    if (!body || body.dataset.liveInsert !== "true") {
       return;
     }
     rows.forEach(function (row) {

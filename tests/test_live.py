@@ -1,0 +1,97 @@
+"""Live updates in process: the websocket consumer with Channels' in-memory layer, fed by the
+digest's facts exactly as the digest publishes them."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from errortrack import live
+from errortrack.consumers import LiveConsumer
+from errortrack.models import Issue
+from tests.factories import digest_events, error_event
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+def digest_and_announce(project, *payloads):
+    """Digest as the consumer does; the facts go to the listeners once committed."""
+    digest_events(project, *payloads)
+
+
+async def connect(user, query: str) -> tuple[WebsocketCommunicator, bool, object]:
+    communicator = WebsocketCommunicator(LiveConsumer.as_asgi(), f"/ws/live/?{query}")
+    communicator.scope["user"] = user
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+async def test_anonymous_and_outsiders_are_refused(alice, charlie, web_project):
+    _, connected, code = await connect(AnonymousUser(), f"projects={web_project.pk}")
+    assert (connected, code) == (False, 4401)
+    _, connected, code = await connect(charlie, f"projects={web_project.pk}")
+    assert (connected, code) == (False, 4404)
+    _, connected, code = await connect(alice, "projects=abc,,-1")
+    assert (connected, code) == (False, 4404)
+
+
+async def test_a_new_issue_arrives_as_an_escaped_row(alice, web_project):
+    communicator, connected, _ = await connect(alice, f"projects={web_project.pk}")
+    assert connected
+    await database_sync_to_async(digest_and_announce)(
+        web_project, error_event("KeyError", "<script>alert(1)</script>"))
+    update = await communicator.receive_json_from(timeout=5)
+    [row] = update["rows"]
+    issue = await database_sync_to_async(Issue.objects.get)()
+    assert row["id"] == str(issue.pk)
+    assert f'id="issue-{issue.pk}"' in row["html"]
+    assert "<script>alert(1)</script>" not in row["html"]
+    assert "&lt;script&gt;" in row["html"]
+    assert update["counts"][0]["count"] == 1
+    await communicator.disconnect()
+
+
+async def test_the_stream_query_filters_new_rows(alice, web_project):
+    communicator, connected, _ = await connect(
+        alice, f"projects={web_project.pk}&query=level:fatal")
+    assert connected
+    await database_sync_to_async(digest_and_announce)(web_project, error_event("KeyError"))
+    update = await communicator.receive_json_from(timeout=5)
+    assert update["rows"] == []  # not what the page searched for; its counts still come
+    await communicator.disconnect()
+
+
+async def test_an_issue_page_hears_only_its_issue(alice, web_project):
+    await database_sync_to_async(digest_events)(web_project, error_event("KeyError"),
+                                                error_event("TypeError"))
+    key_error = await database_sync_to_async(Issue.objects.get)(title__startswith="KeyError")
+    communicator, connected, _ = await connect(
+        alice, f"projects={web_project.pk}&issue={key_error.pk}")
+    assert connected
+    await database_sync_to_async(digest_and_announce)(web_project, error_event("TypeError"))
+    assert await communicator.receive_nothing(timeout=0.5)
+    await database_sync_to_async(digest_and_announce)(web_project, error_event("KeyError"),
+                                                      error_event("KeyError"))
+    update = await communicator.receive_json_from(timeout=5)
+    assert update["rows"] == []
+    assert [(c["id"], c["count"]) for c in update["counts"]] == [(str(key_error.pk), 3)]
+    await communicator.disconnect()
+
+
+async def test_announcements_name_new_and_changed_issues_per_project(web_project):
+    await database_sync_to_async(digest_events)(web_project, error_event("KeyError"))
+    issue = await database_sync_to_async(Issue.objects.get)()
+    from errortrack.digest.facts import Facts
+
+    facts = Facts(new_issues=[], events_by_issue={issue.pk: 2}, event_ids=[(issue.pk, "x")])
+    assert await database_sync_to_async(live.announcements)(facts) == {
+        web_project.pk: {"new": [], "changed": [issue.pk]}}
+
+
+async def test_nothing_is_sent_before_a_websocket_connected(web_project, monkeypatch):
+    monkeypatch.setattr(live, "_loop", None)
+    await database_sync_to_async(digest_and_announce)(web_project, error_event("KeyError"))
+    await asyncio.sleep(0.1)  # no loop to send on: dropped quietly, the digest went on
+    assert await database_sync_to_async(Issue.objects.count)() == 1
