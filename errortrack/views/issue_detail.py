@@ -1,22 +1,293 @@
 """One issue: its header and status actions, charts, tags, an event in full (exception chain,
-stack trace, breadcrumbs, request, contexts), navigation between events, activity."""
+stack trace, breadcrumbs, request, contexts), navigation between events, activity.
 
+The page reads what the API reads (errortrack.api.serializers and errortrack.api.events) and
+changes what it changes, through errortrack.actions: every member triages (status, assignee,
+bookmark, comments); deleting an issue needs the owner or admin role, as in the API. Its
+number of queries is fixed; the event's size only costs rendering time.
+"""
+
+import re
+from collections import defaultdict
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Sum, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from errortrack import access, actions, event_view
+from errortrack.api import serializers
+from errortrack.api.activity import ACTIVITY_SHOWN
+from errortrack.api.events import _tag_value, neighbours
+from errortrack.api.issues import resolve_assignee
+from errortrack.models import Activity, Event, Issue, IssueTagValue, Member, Organization
+from health.models import CronMonitor, UptimeMonitor
+
+TAG_KEYS_SHOWN = 8
+TAG_VALUES_SHOWN = 5
+EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
+# The ignore durations offered (minutes; "" is until unresolved by hand).
+IGNORE_CHOICES = [("", "forever"), ("30", "30 minutes"), ("120", "2 hours"),
+                  ("1440", "24 hours"), ("10080", "1 week")]
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def find_event(issue: Issue, event_id: str | None) -> Event | None:
+    """The event a URL names: an id, `latest` (also when none is named) or `oldest`. None
+    when the issue has no stored event (retention deletes events, not issues)."""
+    events = Event.objects.filter(issue=issue)
+    if event_id in (None, "latest"):
+        return events.order_by("-timestamp", "-pk").first()
+    if event_id == "oldest":
+        return events.order_by("timestamp", "pk").first()
+    wanted = event_id.replace("-", "").lower()
+    event = events.filter(event_id=wanted).first() if EVENT_ID.match(wanted) else None
+    if event is None:
+        raise Http404("No such event.")
+    return event
+
+
+def event_neighbours(event: Event | None) -> tuple[str | None, str | None]:
+    if event is None or event.timestamp is None:
+        return None, None
+    return neighbours(event)
+
+
+def tag_distribution(issue: Issue) -> list[event_view.TagSummary]:
+    """The most frequent keys, each with its top values and their share: the API's tag
+    query and value shape, with the top values of all keys read at once (one query, not one
+    per key)."""
+    keys = list(IssueTagValue.objects.filter(issue=issue).values("key")
+                .annotate(total=Sum("times_seen")).order_by("-total", "key")[:TAG_KEYS_SHOWN])
+    rank = Window(RowNumber(), partition_by=[F("key")],
+                  order_by=[F("times_seen").desc(), F("value").asc()])
+    top = (IssueTagValue.objects.filter(issue=issue, key__in=[row["key"] for row in keys])
+           .annotate(rank=rank).filter(rank__lte=TAG_VALUES_SHOWN).order_by("key", "rank"))
+    values: dict[str, list[dict]] = defaultdict(list)
+    for row in top if keys else ():
+        values[row.key].append(_tag_value(row))
+    return [event_view.tag_summary(row["key"], row["total"], values[row["key"]])
+            for row in keys]
+
+
+def charts(issue: Issue, hourly: list) -> list[event_view.BarChart]:
+    """Events per hour over 24 hours (the stats the API already computed for the header)
+    and per day over 14 days."""
+    daily = serializers._stats([issue.pk], "14d", timezone.now())[issue.pk]
+    return [event_view.bar_chart(hourly, 3600, "Last 24 hours"),
+            event_view.bar_chart(daily, 86400, "Last 14 days")]
+
+
+def assignee_choices(organization: Organization) -> tuple[list[Member], dict[str, str]]:
+    """The organization's members, and what to call each person and team by the value the
+    assignee form and the activity log name them with ("user:<id>", "team:<id>")."""
+    members = list(Member.objects.filter(organization=organization).select_related("user")
+                   .order_by("user__username"))
+    names = {f"user:{m.user_id}": event_view.display_name(m.user) for m in members}
+    names.update({f"team:{team.pk}": f"#{team.slug}" for team in organization.teams.all()})
+    return members, names
+
+
+def assigned_value(issue: Issue) -> str:
+    if issue.assigned_user_id:
+        return f"user:{issue.assigned_user_id}"
+    return f"team:{issue.assigned_team_id}" if issue.assigned_team_id else ""
+
+
+def monitor_url(issue: Issue) -> str:
+    """The failing monitor's page for uptime and cron issues; the project's monitor list
+    when the monitor is gone."""
+    project = issue.project
+    org_slug = project.organization.slug
+    try:
+        if issue.kind == Issue.Kind.CRON:
+            cron = CronMonitor.objects.filter(issue=issue).only("slug").first()
+            if cron is not None:
+                return reverse("monitor-cron", args=[org_slug, project.slug, cron.slug])
+        elif issue.kind == Issue.Kind.UPTIME:
+            uptime = UptimeMonitor.objects.filter(issue=issue).only("pk").first()
+            if uptime is not None:
+                return reverse("monitor-uptime", args=[org_slug, project.slug, uptime.pk])
+    except NoReverseMatch:
+        pass
+    return reverse("monitors", args=[org_slug, project.slug])
+
+
+def page_context(request: HttpRequest, issue: Issue, event: Event | None, here: str) -> dict:
+    """Everything the page shows, in a fixed number of queries; `here` is where its forms
+    come back to."""
+    [summary] = serializers.issues([issue], request.user, "24h")
+    organization = issue.project.organization
+    members, names = assignee_choices(organization)
+    me = next((m for m in members if m.user_id == request.user.pk), None)
+    previous_id, next_id = event_neighbours(event)
+    entries = Activity.objects.filter(issue=issue).select_related("user")[:ACTIVITY_SHOWN]
+    return {
+        "issue": issue, "project": issue.project, "organization": organization,
+        "summary": summary, "bookmarked": summary["isBookmarked"],
+        "charts": charts(issue, summary["stats"]["24h"]), "tags": tag_distribution(issue),
+        "event_row": event, "event": event_view.present(event.data) if event else None,
+        "previous_id": previous_id, "next_id": next_id,
+        "activity": event_view.activity_entries(entries, names),
+        "people": [(key, name) for key, name in names.items() if key.startswith("user:")],
+        "teams": [(key, name) for key, name in names.items() if key.startswith("team:")],
+        "assigned": assigned_value(issue),
+        "assigned_name": names.get(assigned_value(issue), ""),
+        "can_delete": me is not None and me.can_manage,
+        "monitor_url": monitor_url(issue) if issue.kind != Issue.Kind.ERROR else "",
+        "ignore_choices": IGNORE_CHOICES, "here": here,
+    }
+
+
+def render_page(request: HttpRequest, issue: Issue, event: Event | None, here: str,
+                status: int = 200, error: str = "", comment: str = "") -> HttpResponse:
+    context = page_context(request, issue, event, here)
+    context.update(error=error, comment=comment)
+    return render(request, "errortrack/issues/detail.html", context, status=status)
 
 
 @login_required
+@require_safe
 def issue_detail(request: HttpRequest, org_slug: str, issue_id: str,
                  event_id: str | None = None) -> HttpResponse:
-    raise Http404("not built yet")
+    """The issue page, showing one event (the latest unless the URL names one). Viewing it
+    marks the issue seen by the user, as Sentry does."""
+    issue = access.get_issue_for_user(request.user, issue_id, org_slug)
+    event = find_event(issue, event_id)
+    actions.set_issue_seen(issue, request.user, True)
+    return render_page(request, issue, event, request.path)
 
 
 @login_required
+@require_safe
 def event_json(request: HttpRequest, org_slug: str, issue_id: str,
                event_id: str) -> HttpResponse:
-    raise Http404("not built yet")
+    """The stored event document, complete, as indented JSON shown in the browser (never
+    sniffed as HTML, whatever the event holds)."""
+    issue = access.get_issue_for_user(request.user, issue_id, org_slug)
+    event = find_event(issue, event_id)
+    if event is None:
+        raise Http404("No such event.")
+    body = event_view.pretty_json(event.data)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- changing ----------------------------------------------------------------------------------
+
+def minutes_of(value: str) -> int | None:
+    """The ignore duration: "" for none, else whole minutes (range checked by the action)."""
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdecimal() or len(value) > 9:
+        raise ValidationError("Enter the ignore duration as whole minutes.")
+    return int(value)
+
+
+def flag_of(value: str) -> bool:
+    if value not in ("0", "1"):
+        raise ValidationError("bookmarked must be 1 or 0.")
+    return value == "1"
+
+
+def _resolve(request: HttpRequest, issue: Issue) -> str:
+    actions.set_issue_status(issue, Issue.Status.RESOLVED, request.user)
+    return "Resolved."
+
+
+def _resolve_next(request: HttpRequest, issue: Issue) -> str:
+    actions.set_issue_status(issue, Issue.Status.RESOLVED, request.user, in_next_release=True)
+    return "Resolved in the next release."
+
+
+def _unresolve(request: HttpRequest, issue: Issue) -> str:
+    actions.set_issue_status(issue, Issue.Status.UNRESOLVED, request.user)
+    return "Unresolved."
+
+
+def _ignore(request: HttpRequest, issue: Issue) -> str:
+    minutes = minutes_of(request.POST.get("minutes", ""))
+    actions.set_issue_status(issue, Issue.Status.IGNORED, request.user, ignore_minutes=minutes)
+    return f"Ignored for {minutes} minutes." if minutes else "Ignored."
+
+
+def _assign(request: HttpRequest, issue: Issue) -> str:
+    assignee = resolve_assignee(request.POST.get("assignee", ""), issue.project.organization)
+    actions.assign_issue(issue, assignee, request.user)
+    return "Unassigned." if assignee is None else "Assigned."
+
+
+def _bookmark(request: HttpRequest, issue: Issue) -> str:
+    bookmarked = flag_of(request.POST.get("bookmarked", ""))
+    actions.set_issue_bookmark(issue, request.user, bookmarked)
+    return "Bookmarked." if bookmarked else "Bookmark removed."
+
+
+def _comment(request: HttpRequest, issue: Issue) -> str:
+    actions.add_comment(issue, request.user, request.POST.get("text", ""))
+    return "Comment added."
+
+
+ACTIONS = {"resolve": _resolve, "resolve_next_release": _resolve_next, "unresolve": _unresolve,
+           "ignore": _ignore, "assign": _assign, "bookmark": _bookmark, "comment": _comment}
+
+
+def next_url(request: HttpRequest, issue: Issue) -> str:
+    """Where to go back to: `next` when it is a path on this site, else the issue page (an
+    action form must not send people elsewhere)."""
+    wanted = request.POST.get("next", "")
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(
+            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return wanted
+    return reverse("issue-detail", args=[issue.project.organization.slug, issue.pk])
+
+
+def delete_issue(request: HttpRequest, org_slug: str, issue_id: str) -> HttpResponse:
+    issue = access.get_deletable_issue_for_user(request.user, issue_id, org_slug)
+    project = issue.project
+    actions.delete_issue(issue)
+    messages.success(request, f"Deleted {issue.short_id_display}.")
+    return redirect("issue-stream", org_slug=project.organization.slug,
+                    project_slug=project.slug)
+
+
+def refuse(request: HttpRequest, issue: Issue, error: str) -> HttpResponse:
+    """The page again, with a 400 and what was wrong; a refused comment stays in its form."""
+    comment = request.POST.get("text", "") if request.POST.get("action") == "comment" else ""
+    here = next_url(request, issue).partition("#")[0]
+    return render_page(request, issue, find_event(issue, None), here, status=400, error=error,
+                       comment=comment)
 
 
 @login_required
+@require_POST
 def issue_action(request: HttpRequest, org_slug: str, issue_id: str) -> HttpResponse:
-    raise Http404("not built yet")
+    """One change from the page's forms (`action` names it), then back to the page; bad
+    input gets the page again with a 400 and what was wrong."""
+    action = request.POST.get("action", "")
+    if action == "delete":
+        return delete_issue(request, org_slug, issue_id)
+    issue = access.get_rw_issue_for_user(request.user, issue_id, org_slug)
+    handler = ACTIONS.get(action)
+    try:
+        if handler is None:
+            raise ValidationError(f"Unknown action {action[:50]!r}.")
+        with transaction.atomic():
+            done = handler(request, issue)
+    except ValidationError as exc:
+        return refuse(request, issue, " ".join(exc.messages))
+    messages.success(request, done)
+    return redirect(next_url(request, issue))
+

@@ -1,0 +1,167 @@
+"""The triage UI in a real headless Chromium (Debian's package, driven by Playwright) against the
+real server, with events from the real sentry-sdk: log in, see the issue, read its stack trace
+and breadcrumbs, resolve it, and watch new events arrive without a reload. And hostile event data
+rendered inert in the browser, not only escaped in the HTML.
+
+Screenshots of the stream and the issue page are saved under artifacts/screenshots/.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import sentry_sdk
+from django.db import connections
+from playwright.sync_api import Page, expect, sync_playwright
+
+from errortrack.compat.dsn import build_dsn
+from errortrack.models import Issue
+from tests.conftest import ROOT, database_url_for, private_broker, start_server, stop_server
+from tests.factories import PASSWORD, usable_by_a_server
+from tests.test_ingest_e2e import send_with_sdk
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+XSS = ['<script>window.__xss = "script"</script>', '<img src=x onerror="window.__xss=\'img\'">']
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still plain sequential code (what pytest-playwright's docs advise for Django).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"])
+        yield chromium
+        chromium.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def server(tmp_path, transactional_db, alice, web_project):
+    usable_by_a_server(alice)
+    env = {"DJANGO_ALLOW_ASYNC_UNSAFE": ""}  # the server keeps Django's guard
+    if os.environ.get("REDIS_URL"):
+        env["REDIS_URL"] = private_broker(9)
+    running = start_server(tmp_path, database_url_for(connections["default"].settings_dict),
+                           all_processes=True, **env)
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
+    tab.goto("/accounts/login/")
+    tab.fill("input[name=username]", "alice")
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit], input[type=submit]")
+    tab.wait_for_url(lambda url: "/accounts/login/" not in url)
+    yield tab
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def checkout(cart: dict) -> None:
+    total = sum(cart.values())  # noqa: F841 (a local variable the stack trace shows)
+    raise KeyError("sku-" + str(len(cart)))
+
+
+def send_checkout_error(dsn: str) -> None:
+    def run() -> None:
+        sentry_sdk.add_breadcrumb(category="http", message="GET /cart 200", level="info")
+        sentry_sdk.add_breadcrumb(category="ui.click", message="clicked #pay", level="info")
+        try:
+            checkout({"apple": 2, "pear": 3})
+        except KeyError:
+            sentry_sdk.capture_exception()
+
+    send_with_sdk(dsn, run, release="shop@1.0", environment="production")
+
+
+def wait_for_issues(project, count: int) -> None:
+    import time
+
+    deadline = time.monotonic() + 30
+    while Issue.objects.filter(project=project).count() < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert Issue.objects.filter(project=project).count() >= count
+
+
+def test_triage_an_issue_and_watch_it_live(page, server, web_project):
+    dsn = build_dsn(server.url, web_project.keys.get().public_key, web_project.pk)
+    send_checkout_error(dsn)
+    wait_for_issues(web_project, 1)
+    issue = Issue.objects.get(project=web_project)
+
+    stream = f"/organizations/{web_project.organization.slug}/projects/{web_project.slug}/issues/"
+    page.goto(stream)
+    row = page.locator(f"#issue-{issue.pk}")
+    expect(row).to_contain_text("KeyError")
+    expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
+    screenshot(page, "issue-stream")
+
+    # A new issue appears at the top of the open stream without a reload.
+    send_with_sdk(dsn, lambda: sentry_sdk.capture_message("payment gateway timeout"))
+    expect(page.locator("#issue-rows tr").first).to_contain_text("payment gateway timeout",
+                                                                  timeout=30_000)
+
+    row.locator("a").first.click()
+    page.wait_for_url(f"**/issues/{issue.pk}/**")
+    expect(page.get_by_text("checkout", exact=False).first).to_be_visible()
+    expect(page.locator("body")).to_contain_text("raise KeyError")  # the crash line
+    expect(page.locator("body")).to_contain_text("clicked #pay")  # a breadcrumb
+    expect(page.locator("body")).to_contain_text("GET /cart 200")
+    expect(page.locator(".issue-count").first).to_have_text("1")
+    expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
+    screenshot(page, "issue-detail")
+
+    # Counts tick up on the open page as events arrive.
+    send_checkout_error(dsn)
+    expect(page.locator(".issue-count").first).to_have_text("2", timeout=30_000)
+
+    page.get_by_role("button", name="Resolve", exact=True).first.click()
+    page.wait_for_load_state()
+    issue.refresh_from_db()
+    assert issue.status == "resolved"
+    expect(page.locator("body")).to_contain_text("Resolved")
+
+
+def test_hostile_event_data_renders_inert(page, server, web_project):
+    dsn = build_dsn(server.url, web_project.keys.get().public_key, web_project.pk)
+
+    def run() -> None:
+        for payload in XSS:
+            sentry_sdk.add_breadcrumb(category=payload, message=payload, data={"x": payload})
+        sentry_sdk.set_tag("evil", XSS[1][:200])
+        sentry_sdk.set_extra("evil", XSS[0])
+        evil = XSS[0]  # noqa: F841 (a frame variable)
+        try:
+            raise ValueError(XSS[1])
+        except ValueError:
+            sentry_sdk.capture_exception()
+        sentry_sdk.capture_message(XSS[0])
+
+    send_with_sdk(dsn, run)
+    wait_for_issues(web_project, 2)
+    stream = f"/organizations/{web_project.organization.slug}/projects/{web_project.slug}/issues/"
+    page.goto(stream)
+    expect(page.locator("#issue-rows")).to_contain_text("window.__xss")  # shown as text
+    for issue in Issue.objects.filter(project=web_project):
+        page.goto(f"/organizations/{web_project.organization.slug}/issues/{issue.pk}/")
+        expect(page.locator("body")).to_contain_text("window.__xss")
+        assert page.evaluate("window.__xss") is None  # nothing ran
+        assert page.locator("img[src=x]").count() == 0  # and nothing was parsed as markup
+    page.goto(stream)
+    assert page.evaluate("window.__xss") is None
