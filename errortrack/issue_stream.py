@@ -24,8 +24,10 @@ from django.utils.timesince import timesince
 
 from errortrack import access, actions, search
 from errortrack.api.issues import resolve_assignee
-from errortrack.api.serializers import STATS_PERIODS
-from errortrack.api.serializers import _stats as slot_counts  # one aggregated query per page
+from errortrack.api.serializers import (
+    STATS_PERIODS,
+    slot_counts,  # one aggregated query per page
+)
 from errortrack.models import (
     Environment,
     Issue,

@@ -84,14 +84,14 @@ def _values_of(issue: Issue, key: str) -> QuerySet[IssueTagValue]:
     return IssueTagValue.objects.filter(issue=issue, key=key).order_by("-times_seen", "value")
 
 
-def _tag_value(row: IssueTagValue) -> dict:
+def tag_value_json(row: IssueTagValue) -> dict:
     return {"key": row.key, "name": row.value, "value": row.value, "count": row.times_seen,
             "firstSeen": serializers.iso(row.first_seen),
             "lastSeen": serializers.iso(row.last_seen)}
 
 
 def _tag_values(issue: Issue, key: str, limit: int) -> list[dict]:
-    return [_tag_value(row) for row in _values_of(issue, key)[:limit]]
+    return [tag_value_json(row) for row in _values_of(issue, key)[:limit]]
 
 
 class IssueTagList(APIView):
@@ -135,4 +135,4 @@ class IssueTagValueList(APIView):
             org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
         page = paginate(request, _values_of(issue, key))
-        return Response([_tag_value(row) for row in page.items], headers={"Link": page.link})
+        return Response([tag_value_json(row) for row in page.items], headers={"Link": page.link})

@@ -105,7 +105,7 @@ def _substatus(issue: Issue, now: datetime) -> str | None:
     return "new" if issue.first_seen > now - timedelta(days=7) else "ongoing"
 
 
-def _stats(issue_ids: list[int], period: str, now: datetime) -> dict[int, list]:
+def slot_counts(issue_ids: list[int], period: str, now: datetime) -> dict[int, list]:
     """Sentry's `[[slot start (Unix seconds), events], …]` per issue, summed per slot by the
     database from the hourly buckets (daily slots are UTC days)."""
     step, points = STATS_PERIODS[period]
@@ -136,7 +136,7 @@ def issues(items: list[Issue], user: AbstractBaseUser, stats_period: str | None 
                     .order_by().values("issue_id").annotate(n=Count("id"))
                     .values_list("issue_id", "n"))
     now = timezone.now()
-    stats = _stats(ids, stats_period, now) if stats_period in STATS_PERIODS else None
+    stats = slot_counts(ids, stats_period, now) if stats_period in STATS_PERIODS else None
     return [issue_json(issue, issue.pk in bookmarked, issue.pk in seen, now,
                        {stats_period: stats[issue.pk]} if stats else None,
                        comments.get(issue.pk, 0)) for issue in items]

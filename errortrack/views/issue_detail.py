@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST, require_safe
 from errortrack import access, actions, event_view
 from errortrack.api import serializers
 from errortrack.api.activity import ACTIVITY_SHOWN
-from errortrack.api.events import _tag_value, neighbours
+from errortrack.api.events import neighbours, tag_value_json
 from errortrack.api.issues import resolve_assignee
 from errortrack.models import Activity, Event, Issue, IssueTagValue, Member, Organization
 from health.models import CronMonitor, UptimeMonitor
@@ -74,7 +74,7 @@ def tag_distribution(issue: Issue) -> list[event_view.TagSummary]:
            .annotate(rank=rank).filter(rank__lte=TAG_VALUES_SHOWN).order_by("key", "rank"))
     values: dict[str, list[dict]] = defaultdict(list)
     for row in top if keys else ():
-        values[row.key].append(_tag_value(row))
+        values[row.key].append(tag_value_json(row))
     return [event_view.tag_summary(row["key"], row["total"], values[row["key"]])
             for row in keys]
 
@@ -82,7 +82,7 @@ def tag_distribution(issue: Issue) -> list[event_view.TagSummary]:
 def charts(issue: Issue, hourly: list) -> list[event_view.BarChart]:
     """Events per hour over 24 hours (the stats the API already computed for the header)
     and per day over 14 days."""
-    daily = serializers._stats([issue.pk], "14d", timezone.now())[issue.pk]
+    daily = serializers.slot_counts([issue.pk], "14d", timezone.now())[issue.pk]
     return [event_view.bar_chart(hourly, 3600, "Last 24 hours"),
             event_view.bar_chart(daily, 86400, "Last 14 days")]
 
