@@ -1,0 +1,19 @@
+"""Template filters for the issue page's big parts (errortrack.event_html explains why)."""
+
+from django import template
+from django.utils.safestring import SafeString
+
+from errortrack import event_html
+from errortrack.event_view import Breadcrumbs, Stack
+
+register = template.Library()
+
+
+@register.filter
+def stack_html(stack: Stack) -> SafeString:
+    return event_html.stack_html(stack)
+
+
+@register.filter
+def breadcrumb_rows(breadcrumbs: Breadcrumbs) -> SafeString:
+    return event_html.breadcrumbs_html(breadcrumbs)
