@@ -33,6 +33,7 @@ from api_issue_list import (
 from common import cpu_seconds, start_server
 
 PASSWORD = "ui-bench-password-1"  # noqa: S105 (a throwaway bench database)
+BIG_EVENT_ID = uuid.uuid5(uuid.NAMESPACE_URL, "errortrack/bench/ui_pages/big-event").hex
 
 
 def big_event() -> dict:
@@ -48,7 +49,7 @@ def big_event() -> dict:
     crumbs = [{"timestamp": time.time() - 100 + i, "category": "http" if i % 2 else "query",
                "level": "info", "message": f"step {i}", "data": {"n": i, "url": f"/api/{i}"}}
               for i in range(100)]
-    return {"event_id": uuid.uuid4().hex, "platform": "python", "level": "error",
+    return {"event_id": BIG_EVENT_ID, "platform": "python", "level": "error",
             "release": "app@5", "environment": "production", "user": {"id": "42"},
             "tags": {"customer": "acme"}, "breadcrumbs": {"values": crumbs},
             "request": {"method": "POST", "url": "https://shop.example.com/checkout",
@@ -68,6 +69,9 @@ def digest_big_event(project_id: int) -> int:
     from errortrack.ingest.consume import consume_inbox
     from errortrack.models import Event, InboxItem
 
+    stored = Event.objects.filter(project_id=project_id, event_id=BIG_EVENT_ID).first()
+    if stored is not None:  # a run before stored it: reused
+        return stored.issue_id
     event = big_event()
     InboxItem.objects.create(project_id=project_id, item_type="event",
                              event_id=event["event_id"], headers={},
