@@ -21,7 +21,7 @@ from health import actions, crons, inputs
 from health.chart import response_chart
 from health.crons import INTERVAL_UNITS
 from health.models import CheckIn, CronMonitor, UptimeMonitor
-from health.uptime import uptime_stats
+from health.uptime import uptime_stats, uptime_stats_for
 
 HISTORY_SHOWN = 50
 CHART_SPAN = timedelta(hours=24)
@@ -62,8 +62,9 @@ def issue_url(project: Project, issue_id: int | None) -> str | None:
 def monitor_list(request: HttpRequest, org_slug: str, project_slug: str) -> HttpResponse:
     project = access.get_project_for_user(request.user, org_slug, project_slug)
     now = timezone.now()
-    uptime = [{"monitor": m, "stats": uptime_stats(m, now)}
-              for m in project.uptime_monitors.order_by("name", "id")]
+    monitors = list(project.uptime_monitors.order_by("name", "id"))
+    stats = uptime_stats_for([m.pk for m in monitors], now)
+    uptime = [{"monitor": m, "stats": stats[m.pk]} for m in monitors]
     cron = [{"monitor": m, "schedule": crons.schedule_text(m), "url": cron_page_url(m)}
             for m in project.cron_monitors.select_related("project__organization")
             .order_by("slug")]

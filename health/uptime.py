@@ -184,19 +184,31 @@ def downtime_event(monitor: UptimeMonitor, result: ProbeResult, now: datetime) -
 
 def uptime_stats(monitor: UptimeMonitor, now: datetime) -> dict[str, dict]:
     """Per window (24h, 7d, 30d): checks, failures, uptime percent and mean response time."""
-    stats = {}
+    return uptime_stats_for([monitor.pk], now)[monitor.pk]
+
+
+def uptime_stats_for(monitor_ids: list[int], now: datetime) -> dict[int, dict[str, dict]]:
+    """uptime_stats of several monitors in one query (the list page shows them all)."""
+    aggregates = {}
     for name, span in STATS_WINDOWS.items():
-        row = UptimeResult.objects.filter(monitor=monitor, checked_at__gt=now - span,
-                                          checked_at__lte=now).aggregate(
-            checks=Count("id"), failures=Count("id", filter=Q(ok=False)),
-            mean_ms=Avg("duration_ms", filter=Q(ok=True)))
-        checks = row["checks"]
-        stats[name] = {
-            "checks": checks, "failures": row["failures"],
-            "uptime_percent": (round(100 * (checks - row["failures"]) / checks, 3)
-                               if checks else None),
-            "mean_response_ms": round(row["mean_ms"], 1) if row["mean_ms"] is not None else None}
-    return stats
+        within = Q(checked_at__gt=now - span)
+        aggregates[f"checks_{name}"] = Count("id", filter=within)
+        aggregates[f"failures_{name}"] = Count("id", filter=within & Q(ok=False))
+        aggregates[f"mean_{name}"] = Avg("duration_ms", filter=within & Q(ok=True))
+    rows = {row["monitor_id"]: row for row in UptimeResult.objects.filter(
+        monitor_id__in=monitor_ids, checked_at__gt=now - max(STATS_WINDOWS.values()),
+        checked_at__lte=now).values("monitor_id").annotate(**aggregates)}
+    return {pk: {name: _window_stats(rows.get(pk), name) for name in STATS_WINDOWS}
+            for pk in monitor_ids}
+
+
+def _window_stats(row: dict | None, name: str) -> dict:
+    checks = row[f"checks_{name}"] if row else 0
+    failures = row[f"failures_{name}"] if row else 0
+    mean = row[f"mean_{name}"] if row else None
+    return {"checks": checks, "failures": failures,
+            "uptime_percent": round(100 * (checks - failures) / checks, 3) if checks else None,
+            "mean_response_ms": round(mean, 1) if mean is not None else None}
 
 
 def delete_expired_results(now: datetime) -> int:

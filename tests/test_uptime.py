@@ -297,3 +297,23 @@ def test_any_uptime_settings_are_cleaned_or_refused_with_a_reason(values):
         return
     if "expected_status" in cleaned:
         parse_expected_status(cleaned["expected_status"])
+
+
+@pytest.mark.django_db
+def test_the_stats_of_many_monitors_take_one_query(target, web_project,
+                                                   django_assert_num_queries):
+    from health.uptime import uptime_stats_for
+
+    now = timezone.now()
+    monitors = [make_monitor(web_project, target.url, name=f"m{i}") for i in range(5)]
+    for index, monitor in enumerate(monitors):
+        for hours, ok in ((1, True), (30, False), (24 * 10, True)):
+            UptimeResult.objects.create(monitor=monitor, checked_at=now - timedelta(hours=hours),
+                                        ok=ok or index % 2 == 0, duration_ms=10.0 * (index + 1))
+    with django_assert_num_queries(1):
+        stats = uptime_stats_for([m.pk for m in monitors], now)
+    assert stats == {m.pk: uptime_stats(m, now) for m in monitors}
+    odd = stats[monitors[1].pk]
+    assert (odd["24h"]["checks"], odd["7d"]["checks"], odd["30d"]["checks"]) == (1, 2, 3)
+    assert (odd["24h"]["uptime_percent"], odd["7d"]["failures"]) == (100.0, 1)
+    assert odd["30d"]["mean_response_ms"] == 20.0
