@@ -51,8 +51,19 @@ def announcements(facts: Facts) -> Announcements:
 def on_digest_facts(facts: Facts) -> None:
     """Digest-facts listener (wired in ErrortrackConfig.ready)."""
     messages = announcements(facts)
-    if not messages:
-        return
+    if messages:
+        dispatch(messages)
+
+
+def on_issue_status_changed(sender: object, issue: Issue, status: str,
+                            **kwargs: object) -> None:
+    """An issue was resolved, ignored or reopened (a person, or a monitor that recovered):
+    pages showing it update its status."""
+    dispatch({issue.project_id: {"new": [], "changed": [issue.pk]}})
+
+
+def dispatch(messages: Announcements) -> None:
+    """To the web process's queue (embedded child), or to the groups."""
     if _outbox is not None:
         try:
             _outbox.put_nowait(messages)

@@ -95,3 +95,17 @@ async def test_nothing_is_sent_before_a_websocket_connected(web_project, monkeyp
     await database_sync_to_async(digest_and_announce)(web_project, error_event("KeyError"))
     await asyncio.sleep(0.1)  # no loop to send on: dropped quietly, the digest went on
     assert await database_sync_to_async(Issue.objects.count)() == 1
+
+
+async def test_a_status_change_reaches_the_pages_showing_the_issue(alice, web_project):
+    from errortrack import actions
+
+    await database_sync_to_async(digest_events)(web_project, error_event("KeyError"))
+    issue = await database_sync_to_async(Issue.objects.get)()
+    communicator, connected, _ = await connect(
+        alice, f"projects={web_project.pk}&issue={issue.pk}")
+    assert connected
+    await database_sync_to_async(actions.set_issue_status)(issue, "resolved", alice)
+    update = await communicator.receive_json_from(timeout=5)
+    assert [(c["id"], c["status"]) for c in update["counts"]] == [(str(issue.pk), "resolved")]
+    await communicator.disconnect()

@@ -131,11 +131,14 @@ def test_triage_an_issue_and_watch_it_live(page, server, web_project):
     send_checkout_error(dsn)
     expect(page.locator(".issue-count").first).to_have_text("2", timeout=30_000)
 
-    page.get_by_role("button", name="Resolve", exact=True).first.click()
-    page.wait_for_load_state()
+    # Another tab resolves it; this open page shows the new status without a reload.
+    other = page.context.new_page()
+    other.goto(f"/organizations/{web_project.organization.slug}/issues/{issue.pk}/")
+    other.get_by_role("button", name="Resolve", exact=True).first.click()
+    other.wait_for_load_state()
     issue.refresh_from_db()
     assert issue.status == "resolved"
-    expect(page.locator("body")).to_contain_text("Resolved")
+    expect(page.locator(".issue-status")).to_have_text("Resolved", timeout=30_000)
 
 
 def test_hostile_event_data_renders_inert(page, server, web_project):

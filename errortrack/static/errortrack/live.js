@@ -67,6 +67,16 @@
       }
       setText(scope, ".issue-count", count.count);
       setText(scope, ".issue-users", count.users);
+      if (count.status) {
+        var status = scope.querySelector(".issue-status");
+        if (status && !status.classList.contains("status-" + count.status)) {
+          status.className = "badge issue-status status-" + count.status;
+          status.textContent = count.status.charAt(0).toUpperCase() + count.status.slice(1);
+        }
+        if (scope.tagName === "TR") {
+          scope.className = scope.className.replace(/\bstatus-\S+/, "status-" + count.status);
+        }
+      }
       var time = scope.querySelector("time.issue-last-seen");
       if (time) {
         time.setAttribute("datetime", count.lastSeen);
