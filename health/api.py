@@ -77,7 +77,7 @@ def uptime_detail_json(monitor: UptimeMonitor, now: datetime) -> dict:
 
 def sentry_config(monitor: CronMonitor) -> dict:
     """Sentry's monitor config: an interval schedule is `[5, "minute"]`."""
-    config = inputs.cron_config(monitor)
+    config = actions.current_config(monitor)
     if monitor.schedule_type == CronMonitor.ScheduleType.INTERVAL:
         config["schedule"] = [int(monitor.schedule), monitor.interval_unit]
     return config
@@ -178,8 +178,8 @@ class UptimeList(APIView):
     @detail(request=UptimeInput, status=201)
     def post(self, request: Request, org_slug: str, project_slug: str) -> Response:
         project = access.get_rw_project_for_user(request.user, org_slug, project_slug)
-        monitor = inputs.guarded(actions.create_uptime_monitor, project,
-                                 inputs.uptime_values_from_json(request.data))
+        values = inputs.uptime_values_from_json(request.data)
+        monitor = actions.create_uptime_monitor(project, values)
         return Response(uptime_detail_json(monitor, timezone.now()), status=201)
 
 
@@ -200,8 +200,8 @@ class UptimeDetail(APIView):
             uptime_id: str) -> Response:
         monitor = health_access.get_rw_uptime_monitor_for_user(request.user, org_slug,
                                                                project_slug, uptime_id)
-        monitor = inputs.guarded(actions.update_uptime_monitor, monitor,
-                                 inputs.uptime_values_from_json(request.data))
+        values = inputs.uptime_values_from_json(request.data)
+        monitor = actions.update_uptime_monitor(monitor, values)
         return Response(uptime_detail_json(monitor, timezone.now()))
 
     @extend_schema(responses={204: None})
@@ -239,8 +239,8 @@ class CronList(APIView):
     @detail(request=CronInput, status=201)
     def post(self, request: Request, org_slug: str, project_slug: str) -> Response:
         project = access.get_rw_project_for_user(request.user, org_slug, project_slug)
-        monitor = inputs.guarded(actions.create_cron_monitor, project,
-                                 inputs.cron_values_from_json(request.data))
+        values = inputs.cron_values_from_json(request.data)
+        monitor = actions.create_cron_monitor(project, values)
         return Response(cron_json(monitor), status=201)
 
 
@@ -260,8 +260,8 @@ class CronDetail(APIView):
             monitor_slug: str) -> Response:
         monitor = health_access.get_rw_cron_monitor_for_user(request.user, org_slug,
                                                              project_slug, monitor_slug)
-        monitor = inputs.guarded(actions.update_cron_monitor, monitor,
-                                 inputs.cron_values_from_json(request.data, monitor))
+        values = inputs.cron_values_from_json(request.data, monitor)
+        monitor = actions.update_cron_monitor(monitor, values)
         return Response(cron_json(monitor))
 
     @extend_schema(responses={204: None})

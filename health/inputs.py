@@ -1,17 +1,11 @@
 """What people send (API bodies in camelCase, page forms as text) made into the values
 health.actions takes. Checking them is the actions' job; this only renames and converts."""
 
-import logging
-from collections.abc import Callable, Mapping
-from typing import TypeVar
+from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 
-from health import actions
 from health.models import CronMonitor
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # API key → health.actions key.
 UPTIME_KEYS = {"name": "name", "url": "url", "method": "method",
@@ -23,17 +17,6 @@ UPTIME_KEYS = {"name": "name", "url": "url", "method": "method",
 CRON_CONFIG_KEYS = ("schedule_type", "schedule", "checkin_margin", "max_runtime", "timezone",
                     "failure_issue_threshold", "recovery_threshold")
 ACTIVE_STATUS = {"active": True, "disabled": False}
-
-
-def guarded(action: Callable[..., T], *args: object) -> T:
-    """Call a health.actions function; input its checks let through as ValueError, TypeError
-    or OverflowError (an unparsable URL, 1e400, a list as an interval unit) is a
-    ValidationError too, so hostile input is a 400, not a 500."""
-    try:
-        return action(*args)
-    except (ValueError, TypeError, OverflowError) as exc:
-        log.info("monitor input refused past the actions' checks: %r", exc)
-        raise ValidationError(f"Invalid value: {str(exc)[:200]}") from None
 
 
 def _object(body: object, what: str = "The body") -> Mapping:
@@ -67,11 +50,6 @@ def _schedule(config: Mapping) -> object:
             and len(schedule) == 2:
         return {"type": "interval", "value": schedule[0], "unit": schedule[1]}
     return schedule
-
-
-def cron_config(monitor: CronMonitor) -> dict:
-    """The monitor's settings as the actions' values (Sentry's config keys)."""
-    return actions.current_config(monitor)
 
 
 def cron_values_from_json(body: object, monitor: CronMonitor | None = None) -> dict:

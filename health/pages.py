@@ -100,8 +100,8 @@ def uptime_create(request: HttpRequest, org_slug: str, project_slug: str) -> Htt
     if request.method == "POST":
         form = request.POST.dict()
         try:
-            monitor = inputs.guarded(actions.create_uptime_monitor, project,
-                                     inputs.uptime_values_from_form(request.POST, False))
+            values = inputs.uptime_values_from_form(request.POST, False)
+            monitor = actions.create_uptime_monitor(project, values)
             messages.success(request, f"Uptime monitor {monitor.name} created.")
             return redirect("monitor-uptime", org_slug, project_slug, monitor.pk)
         except ValidationError as exc:
@@ -127,8 +127,8 @@ def uptime_detail(request: HttpRequest, org_slug: str, project_slug: str,
         messages.success(request, f"Uptime monitor {monitor.name} deleted.")
         return redirect("monitors", org_slug, project_slug)
     try:
-        monitor = inputs.guarded(actions.update_uptime_monitor, monitor,
-                                 inputs.uptime_values_from_form(request.POST, True))
+        values = inputs.uptime_values_from_form(request.POST, True)
+        monitor = actions.update_uptime_monitor(monitor, values)
     except ValidationError as exc:
         return _render_uptime(request, monitor, request.POST.dict(),
                               " ".join(exc.messages), status=400)
@@ -179,8 +179,8 @@ def cron_create(request: HttpRequest, org_slug: str, project_slug: str) -> HttpR
     if request.method == "POST":
         form = request.POST.dict()
         try:
-            monitor = inputs.guarded(actions.create_cron_monitor, project,
-                                     inputs.cron_values_from_form(request.POST, True))
+            values = inputs.cron_values_from_form(request.POST, True)
+            monitor = actions.create_cron_monitor(project, values)
             messages.success(request, f"Cron monitor {monitor.slug} created.")
             return redirect("monitor-cron", org_slug, project_slug, monitor.slug)
         except ValidationError as exc:
@@ -206,8 +206,8 @@ def cron_detail(request: HttpRequest, org_slug: str, project_slug: str,
         messages.success(request, f"Cron monitor {monitor.slug} deleted.")
         return redirect("monitors", org_slug, project_slug)
     try:
-        monitor = inputs.guarded(actions.update_cron_monitor, monitor,
-                                 inputs.cron_values_from_form(request.POST, False))
+        values = inputs.cron_values_from_form(request.POST, False)
+        monitor = actions.update_cron_monitor(monitor, values)
     except ValidationError as exc:
         return _render_cron(request, monitor, request.POST.dict(), " ".join(exc.messages),
                             status=400)
