@@ -2,7 +2,6 @@
 validated the same way for both. The monitors' own state moves in health.uptime and
 health.crons."""
 
-import math
 import re
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -24,15 +23,6 @@ CRON_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 MAX_THRESHOLD = 100
 CONFIG_KEYS = {"schedule", "schedule_type", "timezone", "checkin_margin", "max_runtime",
                "failure_issue_threshold", "recovery_threshold"}
-
-
-def _number(value: object, what: str, low: float, high: float, whole: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-            value) or (whole and value != int(value)):
-        raise ValidationError(f"{what} must be a {'whole ' if whole else ''}number.")
-    if not low <= value <= high:
-        raise ValidationError(f"{what} must be between {low:g} and {high:g}.")
-    return int(value) if whole else float(value)
 
 
 def _text(value: object, what: str, limit: int, required: bool = True) -> str:
@@ -67,13 +57,13 @@ def clean_uptime(values: dict) -> dict:
             raise ValidationError(f"Method is one of {', '.join(UptimeMonitor.Method.values)}.")
         cleaned["method"] = values["method"]
     if "interval_seconds" in values:
-        cleaned["interval_seconds"] = _number(
+        cleaned["interval_seconds"] = crons.checked_number(
             values["interval_seconds"], "Interval (seconds)",
             settings.ERRORTRACK_UPTIME_MIN_INTERVAL_SECONDS, 86_400)
     if "timeout_seconds" in values:
-        cleaned["timeout_seconds"] = _number(values["timeout_seconds"], "Timeout (seconds)",
-                                             0.1, settings.ERRORTRACK_UPTIME_MAX_TIMEOUT_SECONDS,
-                                             whole=False)
+        cleaned["timeout_seconds"] = crons.checked_number(
+            values["timeout_seconds"], "Timeout (seconds)", 0.1,
+            settings.ERRORTRACK_UPTIME_MAX_TIMEOUT_SECONDS, whole=False)
     if "expected_status" in values:
         text = _text(values["expected_status"], "Expected status codes", 200)
         parse_expected_status(text)
@@ -83,8 +73,8 @@ def clean_uptime(values: dict) -> dict:
                                             required=False)
     for name in ("failure_threshold", "recovery_threshold"):
         if name in values:
-            cleaned[name] = _number(values[name], name.replace("_", " ").capitalize(), 1,
-                                    MAX_THRESHOLD)
+            cleaned[name] = crons.checked_number(
+                values[name], name.replace("_", " ").capitalize(), 1, MAX_THRESHOLD)
     if "is_active" in values:
         if not isinstance(values["is_active"], bool):
             raise ValidationError("is_active must be true or false.")

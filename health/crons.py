@@ -79,16 +79,21 @@ def next_run(monitor: CronMonitor, after: datetime) -> datetime:
     return next(CronSim(crontab_expression(monitor.schedule), local)).astimezone(after.tzinfo)
 
 
+def checked_number(value: object, what: str, low: float, high: float,
+                   whole: bool = True) -> float:
+    """`value` if it is a finite number (whole, unless `whole` is False) within [low, high];
+    else a ValidationError naming `what` (also used by health.actions)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+            value) or (whole and value != int(value)):
+        raise ValidationError(f"{what} must be a {'whole ' if whole else ''}number.")
+    if not low <= value <= high:
+        raise ValidationError(f"{what} must be between {low:g} and {high:g}.")
+    return int(value) if whole else float(value)
+
+
 def _bounded_int(config: dict, key: str, default: int, low: int, high: int) -> int:
     value = config.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-            value) or value != int(value):
-        raise ValidationError(f"{key} must be a whole number.")
-    if not low <= value <= high:
-        raise ValidationError(f"{key} must be between {low} and {high}.")
-    return int(value)
+    return default if value is None else int(checked_number(value, key, low, high))
 
 
 def clean_schedule(schedule: object, schedule_type: object = None) -> dict:
