@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from errortrack.compat.json import text_field
 from health import incidents, metrics
 from health.models import CheckIn, CronMonitor
 
@@ -191,9 +192,6 @@ def _duration_of(data: dict) -> float | None:
     return float(duration) if 0 <= duration < 10**9 else None
 
 
-def _text(value: object, limit: int) -> str:
-    return value[:limit] if isinstance(value, str) else ""
-
 
 def find_run(monitor: CronMonitor, check_in_id: str) -> CheckIn | None:
     runs = CheckIn.objects.select_for_update().filter(monitor=monitor)
@@ -205,14 +203,14 @@ def find_run(monitor: CronMonitor, check_in_id: str) -> CheckIn | None:
 
 def normalize_slug(value: object) -> str:
     """As Sentry slugifies a check-in's monitor slug: lowercase letters, digits, - and _."""
-    return SLUG_JUNK.sub("-", _text(value, 200).lower()).strip("-")[:50]
+    return SLUG_JUNK.sub("-", text_field(value, 200).lower()).strip("-")[:50]
 
 
 def record_check_in(project_id: int, data: dict, received_at: datetime,
                     now: datetime) -> CheckIn:
     """Store one check-in and move its monitor on; in the caller's transaction."""
     slug = normalize_slug(data.get("monitor_slug"))
-    check_in_id = _text(data.get("check_in_id"), 36).replace("-", "").lower()
+    check_in_id = text_field(data.get("check_in_id"), 36).replace("-", "").lower()
     if not slug or len(check_in_id) != 32:
         raise ValueError("check-in needs a monitor_slug and a check_in_id")
     status = _status_of(data)
@@ -222,8 +220,8 @@ def record_check_in(project_id: int, data: dict, received_at: datetime,
         metrics.cron_checkins.labels("unmatched").inc()
         return CheckIn.objects.create(
             project_id=project_id, monitor_slug=slug, check_in_id=check_in_id, status=status,
-            duration=_duration_of(data), environment=_text(data.get("environment"), 64),
-            release=_text(data.get("release"), 200), received_at=received_at)
+            duration=_duration_of(data), environment=text_field(data.get("environment"), 64),
+            release=text_field(data.get("release"), 200), received_at=received_at)
     run = find_run(monitor, check_in_id)
     if run is not None:
         return _update_run(monitor, run, status, _duration_of(data), received_at, now)
@@ -251,7 +249,8 @@ def _new_run(monitor: CronMonitor, data: dict, check_in_id: str, status: str,
     run = CheckIn.objects.create(
         project_id=monitor.project_id, monitor=monitor, monitor_slug=monitor.slug,
         check_in_id=check_in_id, status=status, duration=_duration_of(data),
-        environment=_text(data.get("environment"), 64), release=_text(data.get("release"), 200),
+        environment=text_field(data.get("environment"), 64),
+        release=text_field(data.get("release"), 200),
         monitor_config=data.get("monitor_config") if isinstance(data.get("monitor_config"),
                                                                 dict) else None,
         received_at=received_at, expected_at=monitor.next_expected_at,

@@ -38,3 +38,9 @@ def loads_lenient(data: bytes | str) -> Any:
                         f"column {exc.colno}") from None
     except RecursionError:
         raise JSONError("invalid JSON: nested too deeply") from None
+
+
+def text_field(value: object, limit: int) -> str:
+    """A payload field that should be a string: cut to `limit`, or "" when it is anything
+    else (SDKs and hand-written clients send numbers, nulls and objects where text belongs)."""
+    return value[:limit] if isinstance(value, str) else ""

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from errortrack.compat.json import JSONError, loads_lenient
+from errortrack.compat.json import JSONError, loads_lenient, text_field
 from errortrack.compat.timestamp import parse_timestamp
 from errortrack.models import (
     DiscardCounts,
@@ -32,9 +32,6 @@ def _json_object(item: InboxItem) -> dict:
     return data
 
 
-def _text(value: object, limit: int) -> str:
-    return value[:limit] if isinstance(value, str) else ""
-
 
 def _create_once(model: type, **fields: object) -> None:
     try:
@@ -51,20 +48,20 @@ def store_transaction(item: InboxItem, now: datetime) -> None:
     end = parse_timestamp(data.get("timestamp"))
     duration = (end - start).total_seconds() * 1000 if start and end else None
     _create_once(TransactionSummary, project_id=item.project_id, event_id=item.event_id,
-                 name=_text(data.get("transaction"), 200), op=_text(trace.get("op"), 64),
-                 status=_text(trace.get("status"), 32), duration_ms=duration,
-                 release=_text(data.get("release"), 200),
-                 environment=_text(data.get("environment"), 64), timestamp=end or now)
+                 name=text_field(data.get("transaction"), 200), op=text_field(trace.get("op"), 64),
+                 status=text_field(trace.get("status"), 32), duration_ms=duration,
+                 release=text_field(data.get("release"), 200),
+                 environment=text_field(data.get("environment"), 64), timestamp=end or now)
 
 
 def _add_session_counts(item: InboxItem, attrs: dict, started: datetime | None,
                         counts: dict[str, int]) -> None:
-    release = _text(attrs.get("release"), 200)
+    release = text_field(attrs.get("release"), 200)
     if not release or started is None or not any(counts.values()):
         return  # Relay discards sessions without a release
     bucket, _ = SessionCounts.objects.get_or_create(
         project_id=item.project_id, release=release,
-        environment=_text(attrs.get("environment"), 64),
+        environment=text_field(attrs.get("environment"), 64),
         minute=started.replace(second=0, microsecond=0))
     SessionCounts.objects.filter(pk=bucket.pk).update(
         **{name: F(name) + n for name, n in counts.items() if n})
@@ -107,8 +104,8 @@ def store_client_report(item: InboxItem, now: datetime) -> None:
                 continue
             bucket, _ = DiscardCounts.objects.get_or_create(
                 project_id=item.project_id, day=day,
-                reason=_text(entry.get("reason"), 64) or key,
-                category=_text(entry.get("category"), 64) or "default")
+                reason=text_field(entry.get("reason"), 64) or key,
+                category=text_field(entry.get("category"), 64) or "default")
             DiscardCounts.objects.filter(pk=bucket.pk).update(quantity=F("quantity") + quantity)
 
 
@@ -121,18 +118,18 @@ def store_attachment(item: InboxItem, now: datetime) -> None:
     headers = item.headers.get("item", {})
     EventAttachment.objects.create(
         project_id=item.project_id, event_id=item.event_id,
-        filename=_text(headers.get("filename"), 255) or "attachment",
-        content_type=_text(headers.get("content_type"), 100),
-        attachment_type=_text(headers.get("attachment_type"), 64) or "event.attachment",
+        filename=text_field(headers.get("filename"), 255) or "attachment",
+        content_type=text_field(headers.get("content_type"), 100),
+        attachment_type=text_field(headers.get("attachment_type"), 64) or "event.attachment",
         data=bytes(item.payload), size=len(item.payload))
 
 
 def store_user_report(item: InboxItem, now: datetime) -> None:
     data = _json_object(item)
     UserReport.objects.create(project_id=item.project_id, event_id=item.event_id,
-                              name=_text(data.get("name"), 128),
-                              email=_text(data.get("email"), 128),
-                              comments=_text(data.get("comments"), 4096))
+                              name=text_field(data.get("name"), 128),
+                              email=text_field(data.get("email"), 128),
+                              comments=text_field(data.get("comments"), 4096))
 
 
 # Events and feedback are digested (errortrack.digest); these are the other kept types.
