@@ -150,8 +150,7 @@ async def handle_cron(scope: dict, receive: Any, send: Any, project_id: int, slu
         return
     try:
         key_info = await authorized_key(public_key, project_id)
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1")
-                   for name, value in scope["headers"]}
+        headers = request_headers(scope)
         body = await read_body(receive, headers) if method == "POST" else b""
         item = cron.check_in_from(slug, scope.get("query_string", b""), body)
         await batcher.write(key_info, [item], client_ip(scope, headers))
@@ -161,6 +160,12 @@ async def handle_cron(scope: dict, receive: Any, send: Any, project_id: int, slu
     await send({"type": "http.response.start", "status": 202,
                 "headers": [(b"content-length", b"0"), *CORS_HEADERS]})
     await send({"type": "http.response.body", "body": b""})
+
+
+def request_headers(scope: dict) -> dict[str, str]:
+    """The ASGI scope's headers by lowercase name."""
+    return {name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in scope["headers"]}
 
 
 def count_refused(status: int, started: float) -> None:
@@ -181,8 +186,7 @@ def count_outcome(outcome: "Outcome", started: float) -> None:
 
 
 async def accept(scope: dict, receive: Any, project_id: int, endpoint: str) -> Outcome:
-    headers = {name.decode("latin-1").lower(): value.decode("latin-1")
-               for name, value in scope["headers"]}
+    headers = request_headers(scope)
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     key_in_request = request_key(headers, query)
     key_info = None
