@@ -55,9 +55,10 @@ def digest() -> int:
 
 @pytest.mark.django_db
 def test_the_same_error_twice_is_one_issue_with_its_counters(web_project):
-    enqueue(web_project, error(user="1"))
-    enqueue(web_project, error(user="2"))
-    enqueue(web_project, error(user="1"))
+    at = timezone.now().replace(second=0, microsecond=0).timestamp()  # one minute, one hour
+    enqueue(web_project, error(user="1", timestamp=at))
+    enqueue(web_project, error(user="2", timestamp=at))
+    enqueue(web_project, error(user="1", timestamp=at))
     assert digest() == 3
     [issue] = Issue.objects.all()
     assert (issue.times_seen, issue.user_count, issue.short_id) == (3, 2, 1)

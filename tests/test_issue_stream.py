@@ -147,7 +147,7 @@ def test_the_chart_has_14_daily_bars_with_stats_14d(as_alice, issues):
     html = as_alice.get(PROJECT_STREAM, {"stats": "14d"}).content.decode()
     row = re.search(rf'<tr id="issue-{issues["KeyError"].pk}".*?</tr>', html, re.S)[0]
     heights = [int(h) for h in re.findall(r'<rect [^>]*height="(\d+)"', row)]
-    assert len(heights) == 14 and heights[-1] == issue_stream.CHART_HEIGHT
+    assert len(heights) == 14 and max(heights[-2:]) == issue_stream.CHART_HEIGHT  # midnight
     assert "2 events" in row
 
 
