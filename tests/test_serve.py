@@ -19,6 +19,7 @@ import requests
 from django.db import connections
 
 from health.heartbeat import SCHEDULER, last_seen
+from health.models import Heartbeat
 from health.multiprocess import PREFIX
 from tests.conftest import database_url_for, start_server
 from tests.test_ingest_e2e import wait_for_events
@@ -27,6 +28,8 @@ HEARTBEAT_WAIT_SECONDS = 40
 
 
 def wait_for_heartbeat() -> None:
+    """A heartbeat written by this server: any earlier one is removed first."""
+    Heartbeat.objects.filter(name=SCHEDULER).delete()
     deadline = time.monotonic() + HEARTBEAT_WAIT_SECONDS
     while time.monotonic() < deadline:
         if last_seen(SCHEDULER) is not None:
@@ -116,10 +119,16 @@ def test_scale_out_serve_starts_web_worker_and_beat(tmp_path):
         assert any("celery -A errortrack beat" in c for c in commands), commands
         wait_for_heartbeat()
         # The worker yields the CPU to the web processes (ERRORTRACK_WORKER_NICE), pool and all.
+        # Beat can heartbeat before the worker has initialised (worker_init sets the niceness,
+        # then the pool forks), so wait for the pool.
         [worker] = [c for c in children if "celery -A errortrack worker" in " ".join(c.cmdline())]
         web = next(c for c in children if "uvicorn" in " ".join(c.cmdline()))
-        assert all(p.nice() == web.nice() + 10 for p in [worker, *worker.children()]), [
-            (p.pid, p.nice(), p.cmdline()) for p in [web, worker, *worker.children()]]
+        deadline = time.monotonic() + HEARTBEAT_WAIT_SECONDS
+        while not worker.children() and time.monotonic() < deadline:
+            time.sleep(0.25)
+        family = [worker, *worker.children()]
+        assert len(family) > 1 and all(p.nice() == web.nice() + 10 for p in family), [
+            (p.pid, p.nice(), p.cmdline()) for p in [web, *family]]
     finally:
         if server.process.poll() is None:
             interrupt_and_check_all_stopped(server)
