@@ -1,18 +1,22 @@
-"""The live-updates websocket: `/ws/live/?projects=1,2[&issue=7][&query=…]`.
+"""The live-updates websocket: `/ws/live/?projects=1,2[&issue=7][&query=…][&since=…]`.
 
 A logged-in member's page (the issue stream, or one issue) opens it; it joins the groups of the
 projects the user may see among those asked for (others are ignored, so nothing leaks), and on
 each announcement (errortrack.live) sends the page what changed: new rows for the stream,
-rendered by the same template as the page (autoescaped), and fresh counts.
+rendered by the same template as the page (autoescaped), and fresh counts. Every update carries
+`at`, the server time it was taken; a page reconnecting sends the last one as `since` (at first,
+the time the page was rendered) and is first sent what it missed.
 """
 
 import asyncio
+from datetime import datetime
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.timesince import timesince
 
 from errortrack import access, live, search
@@ -56,6 +60,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for project_id in self.project_ids:
             await self.channel_layer.group_add(live.group_name(project_id), self.channel_name)
         await self.accept()
+        since = live.parse_since(params.get("since", [None])[0])
+        if since is not None:
+            await self.catch_up(since)
+
+    async def catch_up(self, since: datetime) -> None:
+        """What changed between `since` and joining the groups (anything announced from now
+        on also arrives as usual; a page applies an update twice harmlessly)."""
+        missed = await database_sync_to_async(live.changed_since)(self.project_ids, since,
+                                                                  self.issue_id)
+        await self.issues_changed(missed)
 
     async def disconnect(self, code: int) -> None:
         for project_id in getattr(self, "project_ids", []):
@@ -66,10 +80,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         """The page sends nothing; whatever arrives is ignored."""
 
     async def issues_changed(self, event: dict) -> None:
+        at = timezone.now()  # before reading: a change after it is announced again
         update = await database_sync_to_async(self.update_for)(event.get("new", []),
                                                                 event.get("changed", []))
         if update["rows"] or update["counts"]:
-            await self.send_json(update)
+            await self.send_json({**update, "at": at.isoformat()})
 
     def update_for(self, new: list[int], changed: list[int]) -> dict:
         """What this page shows of the announced issues."""
@@ -79,10 +94,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             wanted = [self.issue_id] if self.issue_id in wanted else []
         if not wanted:
             return {"rows": [], "counts": []}
+        # Oldest first: the page puts each new row on top, so the newest ends up first.
         issues = list(Issue.objects.filter(pk__in=wanted, project_id__in=self.project_ids,
                                            merged_into__isnull=True)
                       .select_related("project__organization", "assigned_user",
-                                      "assigned_team"))
+                                      "assigned_team").order_by("last_seen", "pk"))
         rows = []
         fresh = [issue for issue in issues if issue.pk in new and not self.issue_id]
         if fresh:

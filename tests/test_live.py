@@ -14,6 +14,7 @@ from errortrack.models import Issue
 from tests.factories import digest_events, error_event
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+CATCH_UP_SLACK_SECONDS = live.CATCH_UP_SLACK.total_seconds() + 0.05
 
 
 def digest_and_announce(project, *payloads):
@@ -108,4 +109,89 @@ async def test_a_status_change_reaches_the_pages_showing_the_issue(alice, web_pr
     await database_sync_to_async(actions.set_issue_status)(issue, "resolved", alice)
     update = await communicator.receive_json_from(timeout=5)
     assert [(c["id"], c["status"]) for c in update["counts"]] == [(str(issue.pk), "resolved")]
+    await communicator.disconnect()
+
+
+# --- catching up: what a page missed before its websocket connected, or while it reconnected --
+
+def iso(moment) -> str:
+    from urllib.parse import quote
+
+    return quote(moment.isoformat())
+
+
+async def test_a_page_hears_on_connecting_what_changed_since_it_was_rendered(alice, web_project):
+    from django.utils import timezone
+
+    await database_sync_to_async(digest_events)(web_project, error_event("KeyError"))
+    await asyncio.sleep(CATCH_UP_SLACK_SECONDS)
+    rendered = timezone.now()
+    await database_sync_to_async(digest_events)(web_project, error_event("TypeError"),
+                                                error_event("KeyError"))
+    communicator, connected, _ = await connect(
+        alice, f"projects={web_project.pk}&since={iso(rendered)}")
+    assert connected
+    update = await communicator.receive_json_from(timeout=5)
+    by_title = {i.title.split(":")[0]: i async for i in Issue.objects.all()}
+    # The new issue comes as a row; the one seen again, which the page shows, as a count.
+    assert [row["id"] for row in update["rows"]] == [str(by_title["TypeError"].pk)]
+    assert sorted((c["id"], c["count"]) for c in update["counts"]) == sorted(
+        [(str(by_title["TypeError"].pk), 1), (str(by_title["KeyError"].pk), 2)])
+    assert timezone.datetime.fromisoformat(update["at"]) >= rendered
+    assert await communicator.receive_nothing(timeout=0.3)  # once
+    await communicator.disconnect()
+
+
+async def test_nothing_is_replayed_from_before_since(alice, web_project):
+    from django.utils import timezone
+
+    await database_sync_to_async(digest_events)(web_project, error_event("KeyError"))
+    await asyncio.sleep(CATCH_UP_SLACK_SECONDS)
+    communicator, connected, _ = await connect(
+        alice, f"projects={web_project.pk}&since={iso(timezone.now())}")
+    assert connected and await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
+
+
+async def test_a_status_change_while_away_is_caught_up_on_the_issue_page(alice, web_project):
+    from django.utils import timezone
+
+    from errortrack import actions
+
+    await database_sync_to_async(digest_events)(web_project, error_event("KeyError"),
+                                                error_event("TypeError"))
+    await asyncio.sleep(CATCH_UP_SLACK_SECONDS)
+    away = timezone.now()
+    issues = {i.title.split(":")[0]: i async for i in Issue.objects.all()}
+    for issue in issues.values():
+        await database_sync_to_async(actions.set_issue_status)(issue, "resolved", alice)
+    communicator, connected, _ = await connect(
+        alice, f"projects={web_project.pk}&issue={issues['KeyError'].pk}&since={iso(away)}")
+    assert connected
+    update = await communicator.receive_json_from(timeout=5)
+    assert update["rows"] == []  # an issue page gets no rows, and only its own issue
+    assert [(c["id"], c["status"]) for c in update["counts"]] == [
+        (str(issues["KeyError"].pk), "resolved")]
+    await communicator.disconnect()
+
+
+async def test_catching_up_never_crosses_tenants(alice, charlie, web_project):
+    from django.utils import timezone
+
+    rendered = timezone.now()
+    beta_project = await database_sync_to_async(
+        lambda: charlie.memberships.get().organization.projects.get())()
+    await database_sync_to_async(digest_events)(beta_project, error_event("KeyError"))
+    communicator, connected, _ = await connect(
+        alice, f"projects={web_project.pk},{beta_project.pk}&since={iso(rendered)}")
+    assert connected and await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("since", ["garbage", "9" * 10_000, "2026-13-45T99:00:00Z",
+                                   "2026-11-23T10:00:00", "%00", "2099-01-01T00:00:00%2B00:00"])
+async def test_a_since_it_cannot_use_replays_nothing(alice, web_project, since):
+    await database_sync_to_async(digest_events)(web_project, error_event("KeyError"))
+    communicator, connected, _ = await connect(alice, f"projects={web_project.pk}&since={since}")
+    assert connected and await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()

@@ -141,6 +141,33 @@ def test_triage_an_issue_and_watch_it_live(page, server, web_project):
     expect(page.locator(".issue-status")).to_have_text("Resolved", timeout=30_000)
 
 
+def test_a_page_catches_up_on_what_arrived_while_its_connection_was_down(page, server,
+                                                                          web_project):
+    """The page's websocket runs through a relay the test cuts; a new issue is stored while the
+    page is away, so only the catch-up on reconnecting can bring its row."""
+    relays = []
+
+    def relay(route) -> None:
+        relays.append((route, route.connect_to_server()))
+
+    page.route_web_socket("**/ws/live/**", relay)
+    dsn = build_dsn(server.url, web_project.keys.get().public_key, web_project.pk)
+    page.goto(f"/organizations/{web_project.organization.slug}/projects/{web_project.slug}/"
+              "issues/")
+    expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
+    route, to_server = relays[0]
+    to_server.close()
+    route.close()
+    expect(page.locator("body")).to_have_attribute("data-live", "disconnected")
+    # The page retries after a second; its new socket waits for this thread to come back to
+    # Playwright, so the issue is stored (and announced to nobody) before it connects.
+    send_with_sdk(dsn, lambda: sentry_sdk.capture_message("queue backlog while away"))
+    wait_for_issues(web_project, 1)
+    expect(page.locator("#issue-rows tr").first).to_contain_text("queue backlog while away",
+                                                                  timeout=30_000)
+    assert len(relays) == 2 and "since=" in relays[1][0].url
+
+
 def test_hostile_event_data_renders_inert(page, server, web_project):
     dsn = build_dsn(server.url, web_project.keys.get().public_key, web_project.pk)
 

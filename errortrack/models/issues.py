@@ -264,6 +264,8 @@ class Activity(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Live pages catching up after a reconnect ask what happened since a moment.
+        indexes = [models.Index(fields=["created_at"], name="activity_by_created_at")]
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.issue_id}"

@@ -125,6 +125,7 @@ def monitor_url(issue: Issue) -> str:
 def page_context(request: HttpRequest, issue: Issue, event: Event | None, here: str) -> dict:
     """Everything the page shows, in a fixed number of queries; `here` is where its forms
     come back to."""
+    live_since = timezone.now().isoformat()  # before reading: live updates resume from here
     [summary] = serializers.issues([issue], request.user, "24h")
     organization = issue.project.organization
     members, names = assignee_choices(organization)
@@ -144,7 +145,7 @@ def page_context(request: HttpRequest, issue: Issue, event: Event | None, here: 
         "assigned_name": names.get(assigned_value(issue), ""),
         "can_delete": me is not None and me.can_manage,
         "monitor_url": monitor_url(issue) if issue.kind != Issue.Kind.ERROR else "",
-        "ignore_choices": IGNORE_CHOICES, "here": here,
+        "ignore_choices": IGNORE_CHOICES, "here": here, "live_since": live_since,
     }
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from errortrack import access, issue_stream, search
@@ -33,8 +34,10 @@ def _stream(request: HttpRequest, organization: Organization,
             project: Project | None) -> HttpResponse:
     """The stream page; a request it cannot read is a 400 showing why, with the form to fix
     it (never a 500)."""
+    live_since = timezone.now().isoformat()  # before reading: live updates resume from here
     projects = list(access.projects_for_user(request.user, organization).order_by("slug"))
     context = {"organization": organization, "project": project, "projects": projects,
+               "live_since": live_since,
                "organizations": access.organizations_for_user(request.user),
                "sorts": issue_stream.SORT_LABELS, "stats_periods": issue_stream.PERIOD_NAMES,
                "assignees": issue_stream.assignee_choices(organization),

@@ -24,6 +24,9 @@
   }
   var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
   var delay = 1000;
+  // The server time of what the page last heard (at first, when it was rendered): on each
+  // (re)connection the server first sends what changed since then.
+  var since = root.dataset.liveSince;
 
   function setText(scope, selector, value) {
     var element = scope.querySelector(selector);
@@ -86,6 +89,9 @@
   }
 
   function connect() {
+    if (since) {
+      params.set("since", since);
+    }
     var socket = new WebSocket(scheme + "//" + window.location.host + "/ws/live/?" + params);
     socket.onopen = function () {
       delay = 1000;
@@ -95,6 +101,9 @@
       var update = JSON.parse(message.data);
       addRows(update.rows || []);
       updateCounts(update.counts || []);
+      if (update.at) {
+        since = update.at;
+      }
     };
     socket.onclose = function () {
       document.body.dataset.live = "disconnected";
