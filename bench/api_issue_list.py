@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -170,9 +171,41 @@ def fill(url: str, project_id: int, issues: int, events: int) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
-def timed(conn: http.client.HTTPConnection, path: str, token: str) -> float:
+@dataclass
+class BenchDatabase:
+    url: str  # the bench database's DATABASE_URL
+    env: dict[str, str]  # the environment the server and manage.py run with (also os.environ)
+    project_id: int
+    token: str  # the bootstrap API token
+
+
+def prepare(issues: int, events: int, refill: bool = False, **extra_env: str) -> BenchDatabase:
+    """The bench database beside DATABASE_URL's: created, migrated, bootstrapped (org, project,
+    token) and filled with `issues` and `events` unless it already holds them. Every bench on
+    this database starts here; `extra_env` joins the server's environment."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("set DATABASE_URL to a PostgreSQL database (its server hosts the bench's)")
+    url = bench_database_url(os.environ["DATABASE_URL"])
+    ensure_database(os.environ["DATABASE_URL"], refill)
+    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING",
+           "DJANGO_SETTINGS_MODULE": "errortrack.settings", **extra_env}
+    os.environ.update(env)
+    manage(env, "migrate", "--noinput")
+    boot = json.loads(manage(env, "bootstrap", "--org", ORG, "--project", PROJECT,
+                             "--json").strip().splitlines()[-1])
+    with psycopg.connect(url) as conn:
+        project_id = conn.execute(
+            "SELECT p.id FROM errortrack_project p JOIN errortrack_organization o "
+            "ON o.id = p.organization_id WHERE o.slug = %s AND p.slug = %s",
+            [ORG, PROJECT]).fetchone()[0]
+    fill(url, project_id, issues, events)
+    return BenchDatabase(url, env, project_id, boot["token"])
+
+
+def timed(conn: http.client.HTTPConnection, path: str, headers: dict[str, str]) -> float:
+    """One GET (credentials in `headers`), timed; anything but a 200 stops the bench."""
     start = time.perf_counter()
-    conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+    conn.request("GET", path, headers=headers)
     response = conn.getresponse()
     body = response.read()
     elapsed = time.perf_counter() - start
@@ -210,13 +243,14 @@ def scenarios(issue_ids: list[int], deep_offset: int) -> dict[str, object]:
 def measure(port: int, token: str, server_pid: int, issue_ids: list[int], requests: int
             ) -> list[tuple[str, list[float], float]]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}"}
     results = []
     for name, target in scenarios(issue_ids, 5000).items():
         path_of = target if callable(target) else (lambda n, path=target: path)
         for n in range(10):  # warm-up: connections, caches
-            timed(conn, path_of(n), token)
+            timed(conn, path_of(n), headers)
         cpu_before = cpu_seconds(server_pid)
-        latencies = [timed(conn, path_of(n), token) for n in range(requests)]
+        latencies = [timed(conn, path_of(n), headers) for n in range(requests)]
         cpu_ms = (cpu_seconds(server_pid) - cpu_before) * 1000 / requests
         results.append((name, latencies, cpu_ms))
     return results
@@ -229,23 +263,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="per scenario")
     parser.add_argument("--refill", action="store_true", help="drop and generate again")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("set DATABASE_URL to a PostgreSQL database (its server hosts the bench's)")
-
-    url = bench_database_url(os.environ["DATABASE_URL"])
-    ensure_database(os.environ["DATABASE_URL"], args.refill)
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING",
-           "DJANGO_SETTINGS_MODULE": "errortrack.settings"}
-    os.environ.update(env)
-    manage(env, "migrate", "--noinput")
-    boot = json.loads(manage(env, "bootstrap", "--org", ORG, "--project", PROJECT,
-                             "--json").strip().splitlines()[-1])
-    with psycopg.connect(url) as conn:
-        project_id = conn.execute(
-            "SELECT p.id FROM errortrack_project p JOIN errortrack_organization o "
-            "ON o.id = p.organization_id WHERE o.slug = %s AND p.slug = %s",
-            [ORG, PROJECT]).fetchone()[0]
-    fill(url, project_id, args.issues, args.events)
+    bench = prepare(args.issues, args.events, refill=args.refill)
+    url, env, project_id = bench.url, bench.env, bench.project_id
     with psycopg.connect(url) as conn:
         by_size = [row[0] for row in conn.execute(
             "SELECT id FROM errortrack_issue WHERE project_id = %s ORDER BY times_seen DESC",
@@ -256,7 +275,7 @@ def main() -> None:
     server, port = start_server(env, *(["--only", "web", "--workers", "1"]
                                         if env.get("REDIS_URL") else []))
     try:
-        results = measure(port, boot["token"], server.pid, sample, args.requests)
+        results = measure(port, bench.token, server.pid, sample, args.requests)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -11,22 +11,11 @@ how many issues came back (at most live.CATCH_UP_LIMIT). Usage:
 """
 
 import argparse
-import json
-import os
 import statistics
-import sys
 import time
 from datetime import timedelta
 
-from api_issue_list import (
-    ORG,
-    PROJECT,
-    bench_database_url,
-    ensure_database,
-    fill,
-    manage,
-    percentile,
-)
+from api_issue_list import percentile, prepare
 
 ACTIVITIES = 20_000
 AWAY = {"10 s": timedelta(seconds=10), "5 min": timedelta(minutes=5),
@@ -69,26 +58,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=50, help="per case")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("set DATABASE_URL to a PostgreSQL database (its server hosts the bench's)")
-    url = bench_database_url(os.environ["DATABASE_URL"])
-    ensure_database(os.environ["DATABASE_URL"], refill=False)
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING",
-           "DJANGO_SETTINGS_MODULE": "errortrack.settings"}
-    os.environ.update(env)
-    manage(env, "migrate", "--noinput")
-    json.loads(manage(env, "bootstrap", "--org", ORG, "--project", PROJECT,
-                      "--json").strip().splitlines()[-1])
+    project_id = prepare(10_000, 1_000_000).project_id
     import django
 
     django.setup()
     from django.utils import timezone
 
     from errortrack import live
-    from errortrack.models import Project
 
-    project_id = Project.objects.get(organization__slug=ORG, slug=PROJECT).pk
-    fill(url, project_id, 10_000, 1_000_000)
     add_activity(project_id)
     consumer = consumer_for(project_id)
     print(f"{'away':8} {'issues':>6} {'query p50':>10} {'p95':>7} {'update p50':>11} {'p95':>7}")

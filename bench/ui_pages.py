@@ -13,23 +13,13 @@ Prints p50/p95/p99 and the server's CPU milliseconds per request. Usage:
 
 import argparse
 import http.client
-import json
-import os
 import re
 import statistics
 import sys
 import time
 import uuid
 
-from api_issue_list import (
-    ORG,
-    PROJECT,
-    bench_database_url,
-    ensure_database,
-    fill,
-    manage,
-    percentile,
-)
+from api_issue_list import ORG, PROJECT, percentile, prepare, timed
 from common import cpu_seconds, start_server
 
 PASSWORD = "ui-bench-password-1"  # noqa: S105 (a throwaway bench database)
@@ -99,17 +89,6 @@ def log_in(port: int) -> str:
     return session[1]
 
 
-def timed(conn: http.client.HTTPConnection, path: str, session: str) -> float:
-    start = time.perf_counter()
-    conn.request("GET", path, headers={"Cookie": f"sessionid={session}"})
-    response = conn.getresponse()
-    body = response.read()
-    elapsed = time.perf_counter() - start
-    if response.status != 200:
-        raise RuntimeError(f"{path}: HTTP {response.status}: {body[:300]!r}")
-    return elapsed
-
-
 def scenarios(issue_id: int) -> dict[str, str]:
     stream = f"/organizations/{ORG}/projects/{PROJECT}/issues/"
     return {
@@ -129,38 +108,21 @@ def main() -> None:
     parser.add_argument("--issues", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=100, help="per page")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("set DATABASE_URL to a PostgreSQL database (its server hosts the bench's)")
-
-    url = bench_database_url(os.environ["DATABASE_URL"])
-    ensure_database(os.environ["DATABASE_URL"], refill=False)
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING",
-           "DJANGO_SETTINGS_MODULE": "errortrack.settings", "DJANGO_SUPERUSER_PASSWORD": PASSWORD}
-    os.environ.update(env)
-    manage(env, "migrate", "--noinput")
-    json.loads(manage(env, "bootstrap", "--org", ORG, "--project", PROJECT,
-                      "--json").strip().splitlines()[-1])
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        project_id = conn.execute(
-            "SELECT p.id FROM errortrack_project p JOIN errortrack_organization o "
-            "ON o.id = p.organization_id WHERE o.slug = %s AND p.slug = %s",
-            [ORG, PROJECT]).fetchone()[0]
-    fill(url, project_id, args.issues, args.events)
-    issue_id = digest_big_event(project_id)
+    bench = prepare(args.issues, args.events, DJANGO_SUPERUSER_PASSWORD=PASSWORD)
+    env = bench.env
+    issue_id = digest_big_event(bench.project_id)
 
     server, port = start_server(env, *(["--only", "web", "--workers", "1"]
                                         if env.get("REDIS_URL") else []))
     try:
-        session = log_in(port)
+        headers = {"Cookie": f"sessionid={log_in(port)}"}
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         print(f"{'page':45} {'p50':>7} {'p95':>7} {'p99':>7} {'CPU/req':>8}")
         for name, path in scenarios(issue_id).items():
             for _ in range(5):
-                timed(conn, path, session)
+                timed(conn, path, headers)
             cpu_before = cpu_seconds(server.pid)
-            latencies = [timed(conn, path, session) for _ in range(args.requests)]
+            latencies = [timed(conn, path, headers) for _ in range(args.requests)]
             cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / args.requests
             print(f"{name:45} {statistics.median(latencies) * 1000:6.0f}ms "
                   f"{percentile(latencies, 0.95) * 1000:6.0f}ms "
