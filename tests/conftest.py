@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connections
 
 from errortrack import actions
-from errortrack.models import Member
+from errortrack.models import Issue, Member
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +126,21 @@ def charlie_token(charlie) -> str:
     from errortrack import tokens
 
     return actions.create_api_token(charlie, "charlie's token", tokens.SCOPES)[1]
+
+
+# --- Data ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def issues(web_project) -> dict:
+    """Three issues in alpha/web by title (KeyError twice in prod, a TypeError warning in
+    staging, an info message), digested: what the stream and issue API tests search and sort."""
+    factories.digest_events(
+        web_project,
+        factories.error_event("KeyError", tags={"customer": "acme"}, environment="prod"),
+        factories.error_event("KeyError", tags={"customer": "acme"}, environment="prod"),
+        factories.error_event("TypeError", level="warning", environment="staging"),
+        {"message": "disk almost full", "level": "info"})
+    return {issue.title.split(":")[0]: issue for issue in Issue.objects.all()}
 
 
 # --- The real server ----------------------------------------------------------------------------

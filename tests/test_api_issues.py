@@ -29,16 +29,6 @@ def api(client, token):
     return call
 
 
-@pytest.fixture
-def issues(web_project):
-    digest_events(web_project,
-                  error_event("KeyError", tags={"customer": "acme"}, environment="prod"),
-                  error_event("KeyError", tags={"customer": "acme"}, environment="prod"),
-                  error_event("TypeError", level="warning", environment="staging"),
-                  {"message": "disk almost full", "level": "info"})
-    return {issue.title.split(":")[0]: issue for issue in Issue.objects.all()}
-
-
 PROJECT_ISSUES = "/api/0/projects/alpha/web/issues/"
 
 

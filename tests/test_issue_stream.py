@@ -25,16 +25,6 @@ IMG = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def issues(web_project):
-    digest_events(web_project,
-                  error_event("KeyError", tags={"customer": "acme"}, environment="prod"),
-                  error_event("KeyError", tags={"customer": "acme"}, environment="prod"),
-                  error_event("TypeError", level="warning", environment="staging"),
-                  {"message": "disk almost full", "level": "info"})
-    return {issue.title.split(":")[0]: issue for issue in Issue.objects.all()}
-
-
-@pytest.fixture
 def as_alice(client, alice):
     client.force_login(alice)
     return client
