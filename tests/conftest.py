@@ -88,6 +88,27 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     yield
 
 
+SERVER_LOG_TAIL_CHARS = 20_000
+_servers_of_this_test: list["RunningServer"] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failing test's report carries the log tail of each server it started: their logs live
+    in tmp dirs that CI does not keep, and without them a flaky end-to-end failure is a guess."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for server in _servers_of_this_test:
+            try:
+                tail = server.log()[-SERVER_LOG_TAIL_CHARS:]
+            except OSError as error:
+                tail = f"(log unreadable: {error})"
+            report.sections.append((f"server log {server.url}", tail))
+    if call.when == "teardown":
+        _servers_of_this_test.clear()
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """PBKDF2 dominates fixture time; subprocess tests (bootstrap, serve) keep the real hasher."""
@@ -209,6 +230,7 @@ def start_server(tmp_dir: Path, database_url: str, *, all_processes: bool = Fals
         proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                 env=server_environment(database_url, url, **extra_env))
     server = RunningServer(url, proc, log_path)
+    _servers_of_this_test.append(server)
     try:
         wait_until_live(server)
     except BaseException:
@@ -248,13 +270,22 @@ def stop_server(server: RunningServer) -> None:
     stop_process(server.process, grace_seconds=15)
 
 
+# Embedded mode is one server per SQLite file, but the tests run several on the test database:
+# this session-wide one, and those single tests start (live updates, alerts, crons, browser).
+# The shared one's inbox safety net (a consume every 5 s) could digest a single test's events,
+# whose announcements and counts then happen in the wrong server (CI saw a live update never
+# arrive). Its own ingest still rings its consumer at once, so only the safety net is slowed.
+SHARED_SERVER_QUIET_SAFETY_NET = {"ERRORTRACK_CONSUME_INTERVAL_SECONDS": "3600"}
+
+
 @pytest.fixture(scope="session")
 def errortrack_server(django_db_setup, tmp_path_factory) -> Iterator[RunningServer]:
     """The real ASGI server against the test database. Tests that write data it must read use
     `transactional_db` (committed rows); `django_db_setup` ensures it is torn down before the
     test database is dropped."""
     server = start_server(tmp_path_factory.mktemp("server"),
-                          database_url_for(connections["default"].settings_dict))
+                          database_url_for(connections["default"].settings_dict),
+                          **SHARED_SERVER_QUIET_SAFETY_NET)
     yield server
     stop_server(server)
 
