@@ -272,10 +272,19 @@ def stop_server(server: RunningServer) -> None:
 
 # Embedded mode is one server per SQLite file, but the tests run several on the test database:
 # this session-wide one, and those single tests start (live updates, alerts, crons, browser).
-# The shared one's inbox safety net (a consume every 5 s) could digest a single test's events,
-# whose announcements and counts then happen in the wrong server (CI saw a live update never
-# arrive). Its own ingest still rings its consumer at once, so only the safety net is slowed.
-SHARED_SERVER_QUIET_SAFETY_NET = {"ERRORTRACK_CONSUME_INTERVAL_SECONDS": "3600"}
+# The shared one's periodic jobs would do the single tests' work in the wrong server: its inbox
+# safety net digested a test's event, whose live update then never came (CI saw it); its
+# delivery job, without the test's allowlist, would fail the test's alerts; its cron scheduler
+# would record the test's missed runs. So they run once at start, then hourly. Its own ingest
+# still rings its consumer at once; the heartbeat (readiness) keeps its interval.
+HOURLY = "3600"
+SHARED_SERVER_JOB_INTERVALS = {
+    "ERRORTRACK_CONSUME_INTERVAL_SECONDS": HOURLY,
+    "ERRORTRACK_DELIVERY_INTERVAL_SECONDS": HOURLY,
+    "ERRORTRACK_RATE_RULES_INTERVAL_SECONDS": HOURLY,
+    "ERRORTRACK_UPTIME_SCHEDULER_INTERVAL_SECONDS": HOURLY,
+    "ERRORTRACK_CRON_SCHEDULER_INTERVAL_SECONDS": HOURLY,
+}
 
 
 @pytest.fixture(scope="session")
@@ -285,7 +294,7 @@ def errortrack_server(django_db_setup, tmp_path_factory) -> Iterator[RunningServ
     test database is dropped."""
     server = start_server(tmp_path_factory.mktemp("server"),
                           database_url_for(connections["default"].settings_dict),
-                          **SHARED_SERVER_QUIET_SAFETY_NET)
+                          **SHARED_SERVER_JOB_INTERVALS)
     yield server
     stop_server(server)
 
