@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from health.models import CheckIn, CronMonitor, Heartbeat, UptimeMonitor, UptimeResult
+from health.models import (
+    CheckIn,
+    CronMonitor,
+    Heartbeat,
+    UptimeHour,
+    UptimeMonitor,
+    UptimeResult,
+)
 
 
 @admin.register(UptimeMonitor)
@@ -21,6 +28,24 @@ class UptimeResultAdmin(admin.ModelAdmin):
     search_fields = ["monitor__name", "monitor__url", "error"]
     raw_id_fields = ["monitor"]
     date_hierarchy = "checked_at"
+
+
+@admin.register(UptimeHour)
+class UptimeHourAdmin(admin.ModelAdmin):
+    """Read-only: the sums are kept with each result, and an edit would make the figures
+    disagree with the results."""
+
+    list_display = ["hour", "monitor", "checks", "failures", "timed_successes",
+                    "success_ms_total"]
+    search_fields = ["monitor__name", "monitor__url"]
+    raw_id_fields = ["monitor"]
+    date_hierarchy = "hour"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(CronMonitor)

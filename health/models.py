@@ -81,6 +81,26 @@ class UptimeResult(models.Model):
         return f"{self.monitor_id} {'ok' if self.ok else 'failed'} @ {self.checked_at}"
 
 
+class UptimeHour(models.Model):
+    """One monitor's results in one clock hour (UTC), summed as each is recorded: the 7- and
+    30-day figures read up to 720 of these instead of up to 86,400 results per monitor."""
+
+    monitor = models.ForeignKey(UptimeMonitor, on_delete=models.CASCADE, related_name="hours")
+    hour = models.DateTimeField()
+    checks = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+    timed_successes = models.PositiveIntegerField(default=0)  # ok results with a duration
+    success_ms_total = models.FloatField(default=0.0)  # the sum of those durations
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["monitor", "hour"],
+                                               name="uptime_hour_once")]
+        indexes = [models.Index(fields=["hour"], name="uptime_hour_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.monitor_id} @ {self.hour:%Y-%m-%d %H:00}: {self.checks} checks"
+
+
 class CronMonitor(models.Model):
     """A scheduled job that checks in (sentry_sdk.crons, or the HTTP check-in endpoint).
 

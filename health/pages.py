@@ -21,7 +21,7 @@ from health import actions, crons, inputs
 from health.chart import response_chart
 from health.crons import INTERVAL_UNITS
 from health.models import CheckIn, CronMonitor, UptimeMonitor
-from health.uptime import uptime_stats, uptime_stats_for
+from health.uptime_history import uptime_stats, uptime_stats_for
 
 HISTORY_SHOWN = 50
 CHART_SPAN = timedelta(hours=24)

@@ -18,15 +18,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count, Q
 
 from alerts import outbound
-from health import incidents, metrics
-from health.models import UptimeMonitor, UptimeResult
+from health import incidents, metrics, uptime_history
+from health.models import UptimeMonitor
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024  # read for the keyword check; the rest is not downloaded
-STATS_WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
 
 @dataclass(frozen=True)
@@ -125,9 +123,8 @@ def record_result(monitor_id: int, result: ProbeResult, now: datetime) -> Uptime
     """Keep `result` and move the monitor's state on (down after enough failures in a row, up
     after enough successes)."""
     monitor = UptimeMonitor.objects.select_for_update().get(pk=monitor_id)
-    UptimeResult.objects.create(monitor=monitor, checked_at=now, ok=result.ok,
-                                status_code=result.status_code, duration_ms=result.duration_ms,
-                                error=result.error)
+    uptime_history.keep_result(monitor.pk, now, ok=result.ok, status_code=result.status_code,
+                               duration_ms=result.duration_ms, error=result.error)
     metrics.uptime_checks.labels("up" if result.ok else "down").inc()
     monitor.last_checked_at = now
     monitor.last_error = result.error
@@ -178,41 +175,3 @@ def downtime_event(monitor: UptimeMonitor, result: ProbeResult, now: datetime) -
                  "duration_ms": result.duration_ms, "error": result.error,
                  "failures": monitor.consecutive_failures,
                  "expected_status": monitor.expected_status}, now=now)
-
-
-# --- history -----------------------------------------------------------------------------------
-
-def uptime_stats(monitor: UptimeMonitor, now: datetime) -> dict[str, dict]:
-    """Per window (24h, 7d, 30d): checks, failures, uptime percent and mean response time."""
-    return uptime_stats_for([monitor.pk], now)[monitor.pk]
-
-
-def uptime_stats_for(monitor_ids: list[int], now: datetime) -> dict[int, dict[str, dict]]:
-    """uptime_stats of several monitors in one query (the list page shows them all)."""
-    aggregates = {}
-    for name, span in STATS_WINDOWS.items():
-        within = Q(checked_at__gt=now - span)
-        aggregates[f"checks_{name}"] = Count("id", filter=within)
-        aggregates[f"failures_{name}"] = Count("id", filter=within & Q(ok=False))
-        aggregates[f"mean_{name}"] = Avg("duration_ms", filter=within & Q(ok=True))
-    rows = {row["monitor_id"]: row for row in UptimeResult.objects.filter(
-        monitor_id__in=monitor_ids, checked_at__gt=now - max(STATS_WINDOWS.values()),
-        checked_at__lte=now).values("monitor_id").annotate(**aggregates)}
-    return {pk: {name: _window_stats(rows.get(pk), name) for name in STATS_WINDOWS}
-            for pk in monitor_ids}
-
-
-def _window_stats(row: dict | None, name: str) -> dict:
-    checks = row[f"checks_{name}"] if row else 0
-    failures = row[f"failures_{name}"] if row else 0
-    mean = row[f"mean_{name}"] if row else None
-    return {"checks": checks, "failures": failures,
-            "uptime_percent": round(100 * (checks - failures) / checks, 3) if checks else None,
-            "mean_response_ms": round(mean, 1) if mean is not None else None}
-
-
-def delete_expired_results(now: datetime) -> int:
-    """Periodic job: history older than ERRORTRACK_UPTIME_HISTORY_DAYS goes."""
-    cutoff = now - timedelta(days=settings.ERRORTRACK_UPTIME_HISTORY_DAYS)
-    deleted, _ = UptimeResult.objects.filter(checked_at__lt=cutoff).delete()
-    return deleted

@@ -20,14 +20,13 @@ from alerts.delivery import deliver_due
 from alerts.models import Delivery
 from errortrack.models import Activity, Issue
 from health import actions
-from health.models import UptimeMonitor, UptimeResult
-from health.uptime import (
-    claim_due,
+from health.models import UptimeHour, UptimeMonitor, UptimeResult
+from health.uptime import claim_due, parse_expected_status, probe, run_uptime_checks
+from health.uptime_history import (
     delete_expired_results,
-    parse_expected_status,
-    probe,
-    run_uptime_checks,
+    keep_result,
     uptime_stats,
+    uptime_stats_for,
 )
 from tests.conftest import free_port
 from tests.test_alerts import ROUTING_KEY
@@ -253,10 +252,10 @@ def test_history_older_than_the_setting_is_deleted(settings, target, web_project
     monitor = make_monitor(web_project, target.url)
     now = timezone.now()
     for days in (1, 29, 31, 45):
-        UptimeResult.objects.create(monitor=monitor, checked_at=now - timedelta(days=days),
-                                    ok=True)
+        keep_result(monitor.pk, now - timedelta(days=days), ok=True)
     assert delete_expired_results(now) == 2
     assert UptimeResult.objects.filter(monitor=monitor).count() == 2
+    assert UptimeHour.objects.filter(monitor=monitor).count() == 2
 
 
 @pytest.mark.django_db
@@ -300,17 +299,15 @@ def test_any_uptime_settings_are_cleaned_or_refused_with_a_reason(values):
 
 
 @pytest.mark.django_db
-def test_the_stats_of_many_monitors_take_one_query(target, web_project,
-                                                   django_assert_num_queries):
-    from health.uptime import uptime_stats_for
-
+def test_the_stats_of_many_monitors_take_two_queries(target, web_project,
+                                                    django_assert_num_queries):
     now = timezone.now()
     monitors = [make_monitor(web_project, target.url, name=f"m{i}") for i in range(5)]
     for index, monitor in enumerate(monitors):
         for hours, ok in ((1, True), (30, False), (24 * 10, True)):
-            UptimeResult.objects.create(monitor=monitor, checked_at=now - timedelta(hours=hours),
-                                        ok=ok or index % 2 == 0, duration_ms=10.0 * (index + 1))
-    with django_assert_num_queries(1):
+            keep_result(monitor.pk, now - timedelta(hours=hours), ok=ok or index % 2 == 0,
+                        duration_ms=10.0 * (index + 1))
+    with django_assert_num_queries(2):  # the hours' sums, and the results of partial hours
         stats = uptime_stats_for([m.pk for m in monitors], now)
     assert stats == {m.pk: uptime_stats(m, now) for m in monitors}
     odd = stats[monitors[1].pk]
