@@ -77,12 +77,12 @@ def changed_since(project_ids: list[int], since: datetime,
     on indexes (issues by last seen, activity by time): a quiet project costs nothing."""
     since = since - CATCH_UP_SLACK
     issues = Issue.objects.filter(project_id__in=project_ids, merged_into__isnull=True)
+    activity = Activity.objects.filter(created_at__gte=since, issue__project_id__in=project_ids)
     if issue_id is not None:
-        issues = issues.filter(pk=issue_id)
+        issues, activity = issues.filter(pk=issue_id), activity.filter(issue_id=issue_id)
     seen = issues.filter(last_seen__gte=since).order_by("-last_seen")
     found = dict(seen.values_list("pk", "first_seen")[:CATCH_UP_LIMIT])
-    active = set(Activity.objects.filter(created_at__gte=since)
-                 .values_list("issue_id", flat=True)[:CATCH_UP_LIMIT]) - set(found)
+    active = set(activity.values_list("issue_id", flat=True)[:CATCH_UP_LIMIT]) - set(found)
     if active:
         found.update(issues.filter(pk__in=active).values_list("pk", "first_seen"))
     result: dict[str, list[int]] = {"new": [], "changed": []}

@@ -195,3 +195,29 @@ async def test_a_since_it_cannot_use_replays_nothing(alice, web_project, since):
     communicator, connected, _ = await connect(alice, f"projects={web_project.pk}&since={since}")
     assert connected and await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
+
+
+async def test_other_projects_activity_never_hides_what_a_page_missed(alice, charlie,
+                                                                      web_project):
+    """Catch-up reads the newest CATCH_UP_LIMIT activity rows of the page's projects: a busy
+    project elsewhere on the server must not push this one's status change out of them."""
+    from django.utils import timezone
+
+    from errortrack import actions
+    from errortrack.models import Activity
+
+    def busy_elsewhere() -> None:
+        beta_project = charlie.memberships.get().organization.projects.get()
+        digest_events(beta_project, error_event("KeyError"))
+        beta_issue = beta_project.issues.get()
+        Activity.objects.bulk_create(Activity(issue=beta_issue, kind=Activity.Kind.NOTE)
+                                     for _ in range(live.CATCH_UP_LIMIT + 1))
+
+    await database_sync_to_async(digest_events)(web_project, error_event("KeyError"))
+    await asyncio.sleep(CATCH_UP_SLACK_SECONDS)
+    away = timezone.now()
+    issue = await Issue.objects.aget(project=web_project)
+    await database_sync_to_async(actions.set_issue_status)(issue, "resolved", alice)
+    await database_sync_to_async(busy_elsewhere)()
+    missed = await database_sync_to_async(live.changed_since)([web_project.pk], away)
+    assert missed == {"new": [], "changed": [issue.pk]}
