@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from errortrack.admin import ReadOnlyAdmin
 from health.models import (
     CheckIn,
     CronMonitor,
@@ -31,21 +32,15 @@ class UptimeResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(UptimeHour)
-class UptimeHourAdmin(admin.ModelAdmin):
-    """Read-only: the sums are kept with each result, and an edit would make the figures
-    disagree with the results."""
+class UptimeHourAdmin(ReadOnlyAdmin):
+    """The sums are kept with each result: an edit would make the figures disagree with the
+    results."""
 
     list_display = ["hour", "monitor", "checks", "failures", "timed_successes",
                     "success_ms_total"]
     search_fields = ["monitor__name", "monitor__url"]
     raw_id_fields = ["monitor"]
     date_hierarchy = "hour"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(CronMonitor)
