@@ -8,7 +8,6 @@ import glob
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -131,19 +130,6 @@ def store(url: str, project, key: str, body: bytes) -> int:
                                   "Content-Type": "application/json"}).status_code
 
 
-def private_sqlite_copy(tmp_path: Path) -> str:
-    """Embedded mode is one server per SQLite file. The session's shared server (another
-    embedded server on the test database) would digest, and count as its own, events its
-    periodic consume finds there; so this test's server gets a copy (SQLite's backup API:
-    consistent, the write-ahead log included)."""
-    target = tmp_path / "own.sqlite3"
-    source_path = connections["default"].settings_dict["NAME"]
-    with (contextlib.closing(sqlite3.connect(source_path)) as source,
-          contextlib.closing(sqlite3.connect(target)) as copy):
-        source.backup(copy)
-    return f"sqlite:///{target}"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_metrics_count_what_every_process_did(tmp_path, alice, web_project):
     key = web_project.keys.get().public_key
@@ -151,11 +137,8 @@ def test_metrics_count_what_every_process_did(tmp_path, alice, web_project):
     isolated = {}
     if scale_out:  # a broker of its own: no other test's Celery worker takes these events
         isolated["REDIS_URL"] = private_broker(12)
-        database_url = database_url_for(connections["default"].settings_dict)
-    else:
-        database_url = private_sqlite_copy(tmp_path)
-    server = start_server(tmp_path, database_url, all_processes=True,
-                          ERRORTRACK_WEB_WORKERS="2", **isolated)
+    server = start_server(tmp_path, database_url_for(connections["default"].settings_dict),
+                          all_processes=True, ERRORTRACK_WEB_WORKERS="2", **isolated)
     try:
         accepted = 24
         for n in range(accepted):  # a new connection each: both web workers take some
