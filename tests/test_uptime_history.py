@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.apps import apps
 
-from health import actions
 from health.models import UptimeHour, UptimeResult
 from health.uptime_history import (
     STATS_WINDOWS,
@@ -18,8 +17,10 @@ from health.uptime_history import (
     start_of_hour,
     uptime_stats_for,
 )
+from tests.test_uptime import make_monitor
 
 RESULTS_PER_MONITOR = 120
+SITE = "https://example.com/"  # never probed: these tests keep results themselves
 
 
 def counted(results: list[dict], now: datetime) -> dict[str, dict]:
@@ -52,11 +53,6 @@ def history(rng: random.Random, now: datetime) -> list[dict]:
             for moment in moments]
 
 
-def monitors(project, count: int) -> list:
-    return [actions.create_uptime_monitor(project, {"name": f"m{n}", "url": "https://example.com/"})
-            for n in range(count)]
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("seed", range(6))
 def test_the_figures_equal_a_count_of_every_result(web_project, seed):
@@ -66,7 +62,7 @@ def test_the_figures_equal_a_count_of_every_result(web_project, seed):
     if seed == 0:
         now = start_of_hour(now)  # `now` and every window's start exactly on the hour
     kept = {}
-    for monitor in monitors(web_project, 2):
+    for monitor in (make_monitor(web_project, SITE, name=f"m{n}") for n in range(2)):
         kept[monitor.pk] = history(rng, now)
         for result in kept[monitor.pk]:
             keep_result(monitor.pk, result["checked_at"], ok=result["ok"],
@@ -77,7 +73,7 @@ def test_the_figures_equal_a_count_of_every_result(web_project, seed):
 
 @pytest.mark.django_db
 def test_a_monitor_without_history_has_no_figures(web_project):
-    [monitor] = monitors(web_project, 1)
+    monitor = make_monitor(web_project, SITE)
     empty = {"checks": 0, "failures": 0, "uptime_percent": None, "mean_response_ms": None}
     assert uptime_stats_for([monitor.pk], datetime.now(UTC)) == {
         monitor.pk: dict.fromkeys(STATS_WINDOWS, empty)}
@@ -88,7 +84,7 @@ def test_the_migration_sums_the_results_kept_before_it(web_project):
     """Results stored before the hourly sums existed (no keep_result) get their sums."""
     rng = random.Random(7)
     now = datetime.now(UTC)
-    [monitor] = monitors(web_project, 1)
+    monitor = make_monitor(web_project, SITE)
     results = history(rng, now)
     UptimeResult.objects.bulk_create(UptimeResult(monitor=monitor, **r) for r in results)
     assert not UptimeHour.objects.exists()
@@ -102,7 +98,7 @@ def test_the_migration_sums_the_results_kept_before_it(web_project):
 @pytest.mark.django_db
 def test_expiry_keeps_the_sums_of_the_hour_it_cuts_through(settings, web_project):
     settings.ERRORTRACK_UPTIME_HISTORY_DAYS = 30
-    [monitor] = monitors(web_project, 1)
+    monitor = make_monitor(web_project, SITE)
     now = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
     cutoff = now - timedelta(days=30)
     for moment in (cutoff - timedelta(hours=2), cutoff - timedelta(minutes=10),
