@@ -25,8 +25,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from errortrack import metrics
 from errortrack.compat.json import text_field
-from health import incidents, metrics
+from health import incidents
 from health.models import CheckIn, CronMonitor
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def clean_schedule(schedule: object, schedule_type: object = None) -> dict:
         unit = schedule.get("unit")
         if not isinstance(unit, str) or unit not in INTERVAL_UNITS:
             raise ValidationError(f"An interval unit is one of {', '.join(INTERVAL_UNITS)}.")
-        count = _bounded_int(schedule, "value", 0, 1, MAX_INTERVAL[unit])
+        count = int(checked_number(schedule.get("value"), "interval value", 1, MAX_INTERVAL[unit]))
         return {"schedule_type": "interval", "schedule": str(count), "interval_unit": unit}
     raise ValidationError("schedule type must be 'crontab' or 'interval'.")
 

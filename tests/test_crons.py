@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from errortrack.models import Issue
@@ -290,6 +290,7 @@ SCHEDULES = st.fixed_dictionaries({"type": st.sampled_from(["crontab", "interval
 
 
 @given(config=st.dictionaries(CONFIG_KEYS, JSON | SCHEDULES, max_size=7) | JSON)
+@example(config={"schedule": {"type": "interval", "value": None, "unit": "minute"}})
 @settings(max_examples=300, deadline=None)
 def test_any_config_is_cleaned_or_refused_with_a_reason(config):
     try:
