@@ -18,8 +18,8 @@ from django.db.models import Q, QuerySet
 
 from alerts.models import Channel, Delivery, DeliveryAttempt, Rule
 from alerts.notifiers import NOTIFIERS, NotifyError
+from errortrack import metrics
 from errortrack.models import Issue, Member, Project
-from health import metrics
 
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 120  # longer than any send (timeouts are seconds); then another may retry

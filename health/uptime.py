@@ -19,8 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from alerts import outbound
-from health import incidents, metrics, uptime_history
+from errortrack import metrics, outbound
+from health import incidents, uptime_history
 from health.models import UptimeMonitor
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from health.checks import run_checks
-from health.metrics import exposition
+from health.exposition import exposition
 
 
 @never_cache

@@ -1,9 +1,9 @@
-"""alerts/outbound.py: notifications reach public addresses and explicitly allowed receivers
+"""errortrack/outbound.py: notifications reach public addresses and explicitly allowed receivers
 only, never follow redirects, and give up after the timeout."""
 
 import pytest
 
-from alerts import outbound
+from errortrack import outbound
 from tests.receivers import HttpReceiver
 
 

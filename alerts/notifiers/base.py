@@ -7,7 +7,7 @@ failing, do not retry) or transient (retry later, honouring Retry-After when giv
 import orjson
 from django.core.exceptions import ValidationError
 
-from alerts import outbound
+from errortrack import outbound
 
 
 class NotifyError(Exception):

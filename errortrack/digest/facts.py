@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from errortrack import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -52,3 +54,10 @@ def publish_on_commit(facts: Facts) -> None:
     rolls back: a retried batch reports its facts once)."""
     if facts.stored:
         transaction.on_commit(lambda: publish(facts))
+
+
+def count_digest_facts(facts: Facts) -> None:
+    """Digest listener: what a committed batch did."""
+    metrics.issues_created.inc(len(facts.new_issues))
+    metrics.issues_regressed.inc(len(facts.regressed_issues))
+    metrics.events_stored.inc(facts.stored)

@@ -22,6 +22,7 @@ import orjson
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from errortrack import metrics
 from errortrack.compat.auth import AuthError, request_key, resolve_key
 from errortrack.compat.json import JSONError, loads_lenient
 from errortrack.ingest import cron, keys
@@ -37,7 +38,6 @@ from errortrack.ingest.errors import PayloadTooLarge, RequestRejected
 from errortrack.ingest.inbox import Accepted
 from errortrack.ingest.quotas import Limited, rate_limits_header
 from errortrack.ingest.streams import BodyReader
-from health import metrics
 
 # The smallest transparent GIF: what Sentry answers to the image-beacon form of /store/.
 TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")

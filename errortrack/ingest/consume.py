@@ -28,10 +28,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from errortrack import metrics
 from errortrack.digest import pipeline
 from errortrack.ingest.consumers import CONSUMERS
 from errortrack.models import InboxItem
-from health import metrics
 from health.heartbeat import record_digest_heartbeat
 
 log = logging.getLogger(__name__)
