@@ -56,7 +56,7 @@ def digest_big_event(project_id: int) -> int:
     django.setup()
     from django.utils import timezone
 
-    from errortrack.ingest.consume import consume_inbox
+    from errortrack.digest.consume import consume_inbox
     from errortrack.models import Event, InboxItem
 
     stored = Event.objects.filter(project_id=project_id, event_id=BIG_EVENT_ID).first()

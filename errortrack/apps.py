@@ -6,8 +6,11 @@ class ErrortrackConfig(AppConfig):
     verbose_name = "errortrack"
 
     def ready(self) -> None:
-        from errortrack import live, signals
+        from errortrack import live, signals, tasks
         from errortrack.digest import facts
+        from errortrack.ingest import inbox
+
+        inbox.use_scale_out_ring(tasks.ring_consume)
 
         facts.subscribe(facts.count_digest_facts)
         facts.subscribe(live.on_digest_facts)

@@ -30,7 +30,7 @@ def periodic_jobs() -> list[PeriodicJob]:
                     import_string("health.heartbeat.record_scheduler_heartbeat")),
         # The doorbell starts consumption at once; this interval is the safety net.
         PeriodicJob(CONSUME_JOB, settings.ERRORTRACK_CONSUME_INTERVAL_SECONDS,
-                    import_string("errortrack.ingest.consume.consume_inbox")),
+                    import_string("errortrack.digest.consume.consume_inbox")),
         PeriodicJob("alerts.deliver", settings.ERRORTRACK_DELIVERY_INTERVAL_SECONDS,
                     import_string("alerts.delivery.deliver_due")),
         PeriodicJob("alerts.rates", settings.ERRORTRACK_RATE_RULES_INTERVAL_SECONDS,

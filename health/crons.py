@@ -27,6 +27,8 @@ from django.db import IntegrityError, transaction
 
 from errortrack import metrics
 from errortrack.compat.json import text_field
+from errortrack.digest.items.payload import json_object
+from errortrack.models import InboxItem
 from health import incidents
 from health.models import CheckIn, CronMonitor
 
@@ -389,3 +391,8 @@ def delete_expired_checkins(now: datetime) -> int:
     cutoff = now - timedelta(days=settings.ERRORTRACK_CRON_HISTORY_DAYS)
     deleted, _ = CheckIn.objects.filter(received_at__lt=cutoff).delete()
     return deleted
+
+
+def store_check_in(item: InboxItem, now: datetime) -> None:
+    """The digest's storer for `check_in` items: keep the run and move its monitor on."""
+    record_check_in(item.project_id, json_object(item), item.received_at or now, now)

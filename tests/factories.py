@@ -44,7 +44,7 @@ def digest_events(project: Project, *payloads: dict) -> None:
     import orjson
     from django.utils import timezone
 
-    from errortrack.ingest.consume import consume_inbox
+    from errortrack.digest.consume import consume_inbox
     from errortrack.models import InboxItem
 
     InboxItem.objects.bulk_create([

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from errortrack.ingest.consume import consume_batch, consume_inbox
+from errortrack.digest.consume import consume_batch, consume_inbox
 from errortrack.models import Event, InboxItem
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from errortrack import actions
 from errortrack.digest import facts as digest_facts
+from errortrack.digest.consume import consume_batch, consume_inbox, store_halving
 from errortrack.digest.retention import delete_expired
-from errortrack.ingest.consume import consume_batch, consume_inbox, store_halving
 from errortrack.models import (
     Activity,
     Environment,

@@ -35,7 +35,7 @@ def test_events_from_the_ingest_path_are_not_sent(event):
 
 
 @pytest.mark.parametrize("event", [
-    logged("errortrack.ingest.consume"),  # the digest is reported: its failures are bounded
+    logged("errortrack.digest.consume"),  # the digest is reported: its failures are bounded
     logged("django.request"),
     {"request": {"url": "http://et.example/api/0/projects/a/b/issues/"}},
     {"exception": {"values": [{"type": "KeyError", "stacktrace": {"frames": [

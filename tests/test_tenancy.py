@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from alerts.models import Channel, Rule
 from errortrack import actions
-from errortrack.ingest.consume import consume_inbox
+from errortrack.digest.consume import consume_inbox
 from errortrack.models import ApiToken, InboxItem, Issue
 from health import actions as monitor_actions
 

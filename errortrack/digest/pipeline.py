@@ -2,7 +2,7 @@
 
 `prepare` runs per item and only computes (parse, normalize, scrub, group), so a bad item fails
 alone and, on SQLite, no write lock is held meanwhile. `store` writes a whole batch in the
-caller's transaction (errortrack.ingest.consume claims the items, isolates failures by splitting
+caller's transaction (errortrack.digest.consume claims the items, isolates failures by splitting
 the batch, and quarantines poison items).
 """
 

@@ -1,1 +1,1 @@
-"""Ingestion: accept what SDKs send, durably, and hand it to its consumers."""
+"""Ingestion: accept what SDKs send, durably, and keep it in the inbox (the digest consumes it)."""

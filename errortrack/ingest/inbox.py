@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,6 +17,19 @@ doorbell = threading.Event()
 def use_doorbell(event: object) -> None:
     global doorbell
     doorbell = event
+
+
+def _no_scale_out_ring() -> None:
+    raise RuntimeError("no scale-out doorbell configured (errortrack's AppConfig sets it)")
+
+
+# Scale-out: how a ring reaches a worker (the project layer plugs in the Celery task's send).
+send_scale_out_ring: Callable[[], None] = _no_scale_out_ring
+
+
+def use_scale_out_ring(send: Callable[[], None]) -> None:
+    global send_scale_out_ring
+    send_scale_out_ring = send
 
 
 @dataclass(slots=True)
@@ -60,10 +74,7 @@ def _send_ring() -> None:
     global _ring_scheduled
     with _ring_lock:
         _ring_scheduled = False
-    from errortrack.jobs import CONSUME_JOB
-    from errortrack.tasks import run_periodic_job
-
     try:
-        run_periodic_job.delay(CONSUME_JOB)  # carries only a name: the inbox is the truth
+        send_scale_out_ring()
     except Exception:  # broker down: beat's periodic consume picks the items up later
         logging.getLogger(__name__).warning("could not ring the doorbell", exc_info=True)

@@ -1,13 +1,13 @@
 """Consume the inbox: turn each accepted item into what it is stored as, then delete it.
 
 Events (and feedback) go through the digest (errortrack.digest.pipeline) in batches; every other
-item type has a consumer of its own (errortrack.ingest.consumers), called in arrival order, a
+item type has a storer of its own (errortrack.digest.items), called in arrival order, a
 batch per transaction.
 
 Claiming: on PostgreSQL rows are claimed with SELECT … FOR UPDATE SKIP LOCKED in a transaction
 that lasts the whole batch, so several workers never take the same rows, and a worker that dies
 mid-batch rolls back: its locks go and the rows are claimed again (storing is idempotent by
-(project, event_id)). On SQLite, embedded mode has exactly one consumer, so rows are read without
+(project, event_id)). On SQLite, embedded mode has exactly one digester, so rows are read without
 a transaction and only the writes take SQLite's lock, keeping ingest waits short.
 
 Failures: an item whose preparation fails fails alone. A batch whose store fails is split in
@@ -30,13 +30,19 @@ from django.utils import timezone
 
 from errortrack import metrics
 from errortrack.digest import pipeline
-from errortrack.ingest.consumers import CONSUMERS
+from errortrack.digest.items import storer_for
 from errortrack.models import InboxItem
-from health.heartbeat import record_digest_heartbeat
 
 log = logging.getLogger(__name__)
 DIGESTED_TYPES = {"event", "feedback"}
 Failures = list[tuple[InboxItem, Exception]]
+# Called after every batch with the clock's time (the health app records the digest heartbeat).
+batch_hooks: list[Callable[[datetime], None]] = []
+
+
+def after_each_batch(hook: Callable[[datetime], None]) -> None:
+    if hook not in batch_hooks:
+        batch_hooks.append(hook)
 
 
 def _claims_lock_rows() -> bool:
@@ -91,7 +97,7 @@ def _consume_each(items: list[InboxItem], now: datetime) -> None:
     """The other item types, in arrival order, in the caller's transaction (one commit for the
     batch: a commit per item held SQLite's write lock once per check-in)."""
     for item in items:
-        CONSUMERS[item.item_type](item, now)
+        storer_for(item.item_type)(item, now)
     InboxItem.objects.filter(pk__in=[item.pk for item in items]).delete()
 
 
@@ -101,7 +107,9 @@ def consume_batch(now: datetime, batch_size: int | None = None) -> tuple[int, in
     claimed, stored, failed = _consume_claimed(now, batch_size)
     # The clock, not `now`: one consume_inbox run passes the same `now` to every batch of a
     # long drain, and a busy consumer must not look stale.
-    record_digest_heartbeat(timezone.now())
+    finished = timezone.now()
+    for hook in batch_hooks:
+        hook(finished)
     if claimed:
         metrics.digest_duration.observe(time.perf_counter() - started)
         metrics.digest_batch_size.observe(claimed)
