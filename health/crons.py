@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from errortrack import metrics
 from errortrack.compat.json import text_field
 from errortrack.digest.items.payload import json_object
+from errortrack.digest.pipeline import Synthetic
 from errortrack.models import InboxItem
 from health import incidents
 from health.models import CheckIn, CronMonitor
@@ -294,26 +295,27 @@ def on_failure(monitor: CronMonitor, run: CheckIn, now: datetime) -> None:
     monitor.consecutive_failures += 1
     if monitor.consecutive_failures >= monitor.failure_issue_threshold:
         monitor.status = CronMonitor.Status.ERROR
-        monitor.issue = incidents.record_failure(monitor.project_id, "cron", monitor.pk,
-                                                 failure_event(monitor, run, now))
+        monitor.issue = incidents.record_failure(monitor.project_id,
+                                                 failure_event(monitor, run, now), now)
     monitor.save(update_fields=["consecutive_failures", "consecutive_ok", "status", "issue"])
 
 
-def failure_event(monitor: CronMonitor, run: CheckIn, now: datetime) -> dict:
+def failure_event(monitor: CronMonitor, run: CheckIn, now: datetime) -> Synthetic:
     detail = FAILURE_TEXT[run.status]
     if run.status == CheckIn.Status.TIMEOUT:
         detail += f" (the job ran longer than {monitor.max_runtime_minutes} min)"
     elif run.status == CheckIn.Status.MISSED and run.expected_at:
         detail += f" (expected at {run.expected_at:%Y-%m-%d %H:%M} UTC)"
-    return incidents.failure_event(
-        title=f"Cron failure: {monitor.name}", culprit=monitor.slug, message=detail,
+    return Synthetic(
+        kind="cron", source_id=monitor.pk, title=f"Cron failure: {monitor.name}",
+        culprit=monitor.slug, message=detail,
         tags={"monitor.type": "cron", "monitor.slug": monitor.slug,
               "monitor.status": run.status},
         context={"type": "cron", "slug": monitor.slug, "status": run.status,
                  "schedule": schedule_text(monitor), "check_in_id": run.check_in_id,
                  "expected_at": run.expected_at.isoformat() if run.expected_at else None,
                  "failures": monitor.consecutive_failures},
-        now=now, environment=run.environment, release=run.release)
+        environment=run.environment, release=run.release)
 
 
 def schedule_text(monitor: CronMonitor) -> str:

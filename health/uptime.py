@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from errortrack import metrics, outbound
+from errortrack.digest.pipeline import Synthetic
 from health import incidents, uptime_history
 from health.models import UptimeMonitor
 
@@ -154,7 +155,7 @@ def _on_failure(monitor: UptimeMonitor, result: ProbeResult, now: datetime) -> N
             and monitor.consecutive_failures >= monitor.failure_threshold):
         _set_status(monitor, UptimeMonitor.Status.DOWN, now)
         monitor.issue = incidents.record_failure(
-            monitor.project_id, "uptime", monitor.pk, downtime_event(monitor, result, now))
+            monitor.project_id, downtime_event(monitor, result), now)
 
 
 def _set_status(monitor: UptimeMonitor, status: str, now: datetime) -> None:
@@ -163,9 +164,10 @@ def _set_status(monitor: UptimeMonitor, status: str, now: datetime) -> None:
     metrics.uptime_transitions.labels(status).inc()
 
 
-def downtime_event(monitor: UptimeMonitor, result: ProbeResult, now: datetime) -> dict:
-    return incidents.failure_event(
-        title=f"Downtime detected for {monitor.url}", culprit=monitor.url,
+def downtime_event(monitor: UptimeMonitor, result: ProbeResult) -> Synthetic:
+    return Synthetic(
+        kind="uptime", source_id=monitor.pk, title=f"Downtime detected for {monitor.url}",
+        culprit=monitor.url,
         message=(f"{monitor.name}: {monitor.consecutive_failures} failed checks in a row. "
                  f"Last: {result.error}"),
         tags={"monitor.type": "uptime", "monitor.id": str(monitor.pk),
@@ -174,4 +176,4 @@ def downtime_event(monitor: UptimeMonitor, result: ProbeResult, now: datetime) -
                  "method": monitor.method, "status_code": result.status_code,
                  "duration_ms": result.duration_ms, "error": result.error,
                  "failures": monitor.consecutive_failures,
-                 "expected_status": monitor.expected_status}, now=now)
+                 "expected_status": monitor.expected_status})

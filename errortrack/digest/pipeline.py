@@ -3,16 +3,21 @@
 `prepare` runs per item and only computes (parse, normalize, scrub, group), so a bad item fails
 alone and, on SQLite, no write lock is held meanwhile. `store` writes a whole batch in the
 caller's transaction (errortrack.digest.consume claims the items, isolates failures by splitting
-the batch, and quarantines poison items).
+the batch, and quarantines poison items). `store_synthetic` is the one entry for events
+errortrack makes itself (monitor failures): the same scrub and store, grouped by their source.
 """
 
-from dataclasses import dataclass
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import orjson
+from django.db import transaction
 
 from errortrack.compat.json import JSONError, loads_lenient
 from errortrack.digest.facts import Facts, publish_on_commit
-from errortrack.digest.grouping import group
+from errortrack.digest.grouping import Grouping, group
 from errortrack.digest.normalize import Received, event_datetime, normalize, user_tag
 from errortrack.digest.scrub import ScrubConfig, config_for, scrub
 from errortrack.digest.store import PreparedEvent, store_batch, user_hash
@@ -95,3 +100,61 @@ def store(batch: list[PreparedEvent]) -> Facts:
     facts = store_batch(batch)
     publish_on_commit(facts)
     return facts
+
+
+# The grouping version of synthetic issues, stored with them: one issue per (kind, source id).
+SYNTHETIC_GROUPING_VERSION = "monitor"
+
+
+@dataclass(frozen=True)
+class Synthetic:
+    """An event errortrack writes itself, such as a monitor failure: issue kind `kind`
+    ("uptime", "cron"), one issue per `source_id` (the monitor), its fields as shown."""
+
+    kind: str
+    source_id: int
+    title: str
+    culprit: str
+    message: str
+    tags: dict[str, str] = field(default_factory=dict)
+    context: dict = field(default_factory=dict)
+    environment: str = ""
+    release: str = ""
+
+
+def synthetic_grouping(kind: str, source_id: int) -> Grouping:
+    components = (kind, str(source_id))
+    digest = hashlib.md5(":".join(components).encode(), usedforsecurity=False).hexdigest()
+    return Grouping(hash=digest, version=SYNTHETIC_GROUPING_VERSION, components=components)
+
+
+def synthetic_event(synthetic: Synthetic, now: datetime) -> dict:
+    """The synthetic event in the shape an SDK sends, normalized like any event."""
+    payload: dict = {"event_id": uuid.uuid4().hex, "timestamp": now.isoformat(),
+                     "level": "error", "platform": "other", "logger": "errortrack.monitors",
+                     "message": {"formatted": synthetic.message}, "tags": synthetic.tags,
+                     "contexts": {"monitor": synthetic.context}}
+    if synthetic.environment:
+        payload["environment"] = synthetic.environment
+    if synthetic.release:
+        payload["release"] = synthetic.release
+    event = normalize(payload, Received(payload["event_id"], now))
+    event["title"] = synthetic.title[:255]
+    event["culprit"] = synthetic.culprit[:200]
+    event["metadata"] = {"title": synthetic.title[:255], "value": synthetic.message[:1024]}
+    return event
+
+
+def store_synthetic(project_id: int, synthetic: Synthetic, now: datetime) -> int:
+    """Store one synthetic event in its source's issue (created, or reopened as a regression)
+    in the caller's transaction; return the issue's id. Listeners hear of it after commit."""
+    event = synthetic_event(synthetic, now)
+    settings = project_settings({project_id})[project_id]
+    prepared = PreparedEvent(
+        inbox_id=0, project_id=project_id, event=event, document=scrub(event, settings.scrub),
+        grouping=synthetic_grouping(synthetic.kind, synthetic.source_id),
+        timestamp=event_datetime(event), received_at=event_datetime(event), user_hash=None,
+        kind=synthetic.kind)
+    with transaction.atomic():
+        facts = store([prepared])
+    return facts.event_ids[0][0]
