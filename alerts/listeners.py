@@ -8,6 +8,7 @@ from django.utils import timezone
 from alerts import rules
 from alerts.delivery import supersede_pending_triggers
 from alerts.models import Channel, Delivery, Rule, RuleIssueState
+from errortrack import wakeup
 from errortrack.digest.facts import Facts
 from errortrack.models import Issue, Project
 
@@ -20,9 +21,7 @@ def send_soon() -> None:
     (ERRORTRACK_DELIVERY_INTERVAL_SECONDS) does."""
     if settings.EMBEDDED:
         return
-    from errortrack.tasks import run_periodic_job
-
-    transaction.on_commit(lambda: run_periodic_job.delay("alerts.deliver"))
+    transaction.on_commit(lambda: wakeup.wake(wakeup.DELIVER_JOB))
 
 
 def on_digest_facts(facts: Facts) -> None:

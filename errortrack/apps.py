@@ -6,11 +6,11 @@ class ErrortrackConfig(AppConfig):
     verbose_name = "errortrack"
 
     def ready(self) -> None:
-        from errortrack import live, signals, tasks
+        from errortrack import live, signals, wakeup
         from errortrack.digest import facts
-        from errortrack.ingest import inbox
+        from errortrack.runtime import tasks
 
-        inbox.use_scale_out_ring(tasks.ring_consume)
+        wakeup.use_sender(tasks.send_wakeup)
 
         facts.subscribe(facts.count_digest_facts)
         facts.subscribe(live.on_digest_facts)

@@ -9,7 +9,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "errortrack.settings")
 
 app = Celery("errortrack")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["errortrack"])
+app.autodiscover_tasks(["errortrack.runtime"])
 
 
 @worker_init.connect
@@ -27,8 +27,8 @@ def lower_worker_priority(**kwargs: object) -> None:
 @app.on_after_finalize.connect
 def schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
     """Beat runs the same periodic jobs the embedded runner runs, at the same intervals."""
-    from errortrack.jobs import periodic_jobs
-    from errortrack.tasks import run_periodic_job
+    from errortrack.runtime.jobs import periodic_jobs
+    from errortrack.runtime.tasks import run_periodic_job
 
     for job in periodic_jobs():
         sender.add_periodic_task(job.interval_seconds, run_periodic_job.s(job.name), name=job.name)

@@ -3,9 +3,9 @@ issues are new and which changed (errortrack.consumers.LiveConsumer renders what
 
 One Channels group per project. How an announcement reaches it depends on where the digest ran:
 - scale-out: the Celery worker sends through channels-redis, which every web process reads;
-- embedded: the digest runs in the background child (errortrack.background), which cannot reach
-  the web process's in-memory layer. It puts the announcement on a queue; a thread of the web
-  process forwards it onto the event loop the websockets live on (`forward_from`);
+- embedded: the digest runs in the background child (errortrack.runtime.background), which
+  cannot reach the web process's in-memory layer. It puts the announcement on a queue; a thread
+  of the web process forwards it onto the event loop the websockets live on (`forward_from`);
 - a digest in the web process itself (tests) sends onto that event loop directly.
 Announcements carry ids only, never event data. A page that was not connected (between its
 render and its websocket's handshake, or while reconnecting) catches up: it sends the server time

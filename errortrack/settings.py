@@ -299,6 +299,6 @@ LOGGING = {
 # sentry-sdk reads SENTRY_ENVIRONMENT and SENTRY_RELEASE itself.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
-    from errortrack.selfmonitor import start as _start_self_monitoring
+    from errortrack.runtime.selfmonitor import start as _start_self_monitoring
 
     _start_self_monitoring(SENTRY_DSN)

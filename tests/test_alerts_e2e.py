@@ -108,7 +108,7 @@ def test_two_celery_workers_never_send_a_delivery_twice(tmp_path, alice, web_pro
                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL) for _ in range(2)]
         try:
-            wake = ("from errortrack.tasks import run_periodic_job\n"
+            wake = ("from errortrack.runtime.tasks import run_periodic_job\n"
                     "for _ in range(12): run_periodic_job.delay('alerts.deliver')\n")
             subprocess.run([sys.executable, "manage.py", "shell", "-c", wake], cwd=ROOT,
                            env=env, check=True, capture_output=True, timeout=60)

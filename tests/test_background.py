@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from errortrack.background import BackgroundRunner
-from errortrack.jobs import PeriodicJob, get_job
+from errortrack.runtime.background import BackgroundRunner
+from errortrack.runtime.jobs import PeriodicJob, get_job
 from health.heartbeat import SCHEDULER, last_seen, record_scheduler_heartbeat
 from health.models import Heartbeat
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from errortrack.topology import PROCESSES
+from errortrack.runtime.topology import PROCESSES
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("migrate", "web", "worker", "beat")

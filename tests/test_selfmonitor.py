@@ -11,7 +11,7 @@ import pytest
 
 from errortrack.compat.dsn import build_dsn
 from errortrack.models import Event
-from errortrack.selfmonitor import before_send
+from errortrack.runtime.selfmonitor import before_send
 from tests.conftest import ROOT
 
 WAIT_SECONDS = 30
@@ -51,7 +51,7 @@ def test_errortrack_reports_its_own_errors_to_an_errortrack(errortrack_server, i
     dsn = build_dsn(errortrack_server.url, web_project.keys.get().public_key, web_project.pk)
     script = ("import logging, sentry_sdk\n"
               "logging.getLogger('errortrack.ingest.batcher').error('inbox write failed')\n"
-              "logging.getLogger('errortrack.jobs').error('periodic job exploded')\n"
+              "logging.getLogger('errortrack.runtime.jobs').error('periodic job exploded')\n"
               "sentry_sdk.flush(10)\n")
     env = {**os.environ, "SENTRY_DSN": dsn, "SENTRY_ENVIRONMENT": "selftest"}
     subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env,
@@ -63,7 +63,7 @@ def test_errortrack_reports_its_own_errors_to_an_errortrack(errortrack_server, i
         time.sleep(0.2)
     time.sleep(1)  # the filtered event, sent first if at all, would be here by now
     [event] = Event.objects.filter(project=web_project)
-    assert event.data["logger"] == "errortrack.jobs"
+    assert event.data["logger"] == "errortrack.runtime.jobs"
     assert event.data["environment"] == "selftest"
     assert event.data["release"].startswith("errortrack@")
     assert "periodic job exploded" in event.title

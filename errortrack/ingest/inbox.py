@@ -2,11 +2,11 @@
 
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 
+from errortrack import wakeup
 from errortrack.models import InboxItem
 
 # Embedded mode: the background runner waits on this; ingest sets it after a commit. `serve`
@@ -17,19 +17,6 @@ doorbell = threading.Event()
 def use_doorbell(event: object) -> None:
     global doorbell
     doorbell = event
-
-
-def _no_scale_out_ring() -> None:
-    raise RuntimeError("no scale-out doorbell configured (errortrack's AppConfig sets it)")
-
-
-# Scale-out: how a ring reaches a worker (the project layer plugs in the Celery task's send).
-send_scale_out_ring: Callable[[], None] = _no_scale_out_ring
-
-
-def use_scale_out_ring(send: Callable[[], None]) -> None:
-    global send_scale_out_ring
-    send_scale_out_ring = send
 
 
 @dataclass(slots=True)
@@ -75,6 +62,6 @@ def _send_ring() -> None:
     with _ring_lock:
         _ring_scheduled = False
     try:
-        send_scale_out_ring()
+        wakeup.wake(wakeup.CONSUME_JOB)  # carries only a name: the inbox is the truth
     except Exception:  # broker down: beat's periodic consume picks the items up later
         logging.getLogger(__name__).warning("could not ring the doorbell", exc_info=True)

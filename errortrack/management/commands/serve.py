@@ -3,8 +3,8 @@
 Embedded (no REDIS_URL): uvicorn in this process, the periodic jobs (the digest among them) in a
 child process beside it.
 Scale-out (REDIS_URL): the web server, a Celery worker and Celery beat as child processes
-(errortrack.topology); Ctrl-C or SIGTERM stops them all. `--only NAME` runs one of them in the
-foreground (what docker-compose and the tests' server fixture do).
+(errortrack.runtime.topology); Ctrl-C or SIGTERM stops them all. `--only NAME` runs one of
+them in the foreground (what docker-compose and the tests' server fixture do).
 """
 
 import os
@@ -16,7 +16,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from errortrack import topology
+from errortrack.runtime import topology
 
 STOP_GRACE_SECONDS = 15
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
     def _serve_embedded(self, host: str, port: int) -> None:
         import uvicorn
 
-        from errortrack.background import BackgroundProcess
+        from errortrack.runtime.background import BackgroundProcess
 
         # uvicorn re-raises SIGTERM once it has shut down; with Python's default handler that
         # would kill this process before the finally below stops the child and removes the

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from errortrack.jobs import CONSUME_JOB, get_job
+from errortrack.runtime.jobs import get_job
 
 
 @shared_task(name="errortrack.run_periodic_job")
@@ -11,6 +11,6 @@ def run_periodic_job(name: str) -> None:
     get_job(name).func(timezone.now())
 
 
-def ring_consume() -> None:
-    """The scale-out doorbell: a consume task that carries only a name (the inbox is the truth)."""
-    run_periodic_job.delay(CONSUME_JOB)
+def send_wakeup(job_name: str) -> None:
+    """errortrack.wakeup's sender in scale-out mode: a task that carries only the job's name."""
+    run_periodic_job.delay(job_name)

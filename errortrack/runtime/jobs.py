@@ -1,7 +1,7 @@
 """Periodic jobs: single-step functions that take `now`.
 
-The embedded runner (errortrack.background) and Celery beat (errortrack.celery) both schedule
-exactly this list, so the two modes cannot drift apart. Later issues add their steps here.
+The embedded runner (errortrack.runtime.background) and Celery beat (errortrack.celery) both
+schedule exactly this list, so the two modes cannot drift apart. Later issues add their steps here.
 """
 
 from collections.abc import Callable
@@ -11,7 +11,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-CONSUME_JOB = "ingest.consume"
+from errortrack.wakeup import CONSUME_JOB, DELIVER_JOB
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def periodic_jobs() -> list[PeriodicJob]:
         # The doorbell starts consumption at once; this interval is the safety net.
         PeriodicJob(CONSUME_JOB, settings.ERRORTRACK_CONSUME_INTERVAL_SECONDS,
                     import_string("errortrack.digest.consume.consume_inbox")),
-        PeriodicJob("alerts.deliver", settings.ERRORTRACK_DELIVERY_INTERVAL_SECONDS,
+        PeriodicJob(DELIVER_JOB, settings.ERRORTRACK_DELIVERY_INTERVAL_SECONDS,
                     import_string("alerts.delivery.deliver_due")),
         PeriodicJob("alerts.rates", settings.ERRORTRACK_RATE_RULES_INTERVAL_SECONDS,
                     import_string("alerts.rates.evaluate_rates")),

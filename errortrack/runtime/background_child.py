@@ -1,4 +1,5 @@
-"""Entry point of embedded mode's background process (errortrack.background.BackgroundProcess).
+"""Entry point of embedded mode's background process
+(errortrack.runtime.background.BackgroundProcess).
 
 Its own module, importing nothing of Django at the top: a spawned child unpickles its target
 before Django is set up.
@@ -17,8 +18,8 @@ def main(doorbell: Any, stop: Any, parent_pid: int, live_queue: Any = None) -> N
 
     django.setup()
     from errortrack import live
-    from errortrack.background import BackgroundRunner
-    from errortrack.jobs import periodic_jobs
+    from errortrack.runtime.background import BackgroundRunner
+    from errortrack.runtime.jobs import periodic_jobs
 
     if live_queue is not None:
         live.send_to(live_queue)

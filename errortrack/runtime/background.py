@@ -21,7 +21,8 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from errortrack.ingest import inbox
-from errortrack.jobs import CONSUME_JOB, PeriodicJob
+from errortrack.runtime.jobs import PeriodicJob
+from errortrack.wakeup import CONSUME_JOB
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 15
@@ -118,7 +119,7 @@ class BackgroundProcess:
                                          daemon=True)
 
     def _spawn(self) -> None:
-        from errortrack import background_child
+        from errortrack.runtime import background_child
 
         connections.close_all()
         self._process = self._context.Process(
