@@ -1,11 +1,11 @@
 """What a live page's catch-up costs on a big project, PostgreSQL.
 
 A page that (re)connects its websocket with `since` is first sent what changed after it
-(errortrack.live.changed_since, then the consumer renders the rows and counts). Uses the API
+(errortrack.catch_up.changed_since, then the consumer renders the rows and counts). Uses the API
 benchmark's database (bench/api_issue_list.py: 10,000 issues, 1,000,000 events; filled once,
 reused), adds 20,000 activity rows over the last 14 days (once), and times, in process, the
 query and the whole update for pages away 10 s, 5 min, 1 h and 24 h. Prints p50/p95 per case and
-how many issues came back (at most live.CATCH_UP_LIMIT). Usage:
+how many issues came back (at most catch_up.CATCH_UP_LIMIT). Usage:
 
     DATABASE_URL=postgres://… .venv/bin/python bench/live_catch_up.py [--repeats N]
 """
@@ -45,7 +45,7 @@ def consumer_for(project_id: int):
     """The websocket consumer's state after a member's stream page connected."""
     from django.contrib.auth import get_user_model
 
-    from errortrack.consumers import LiveConsumer
+    from errortrack.live.consumer import LiveConsumer
 
     consumer = LiveConsumer()
     consumer.scope = {"user": get_user_model().objects.filter(is_superuser=True).first()}
@@ -64,7 +64,7 @@ def main() -> None:
     django.setup()
     from django.utils import timezone
 
-    from errortrack import live
+    from errortrack.live import catch_up
 
     add_activity(project_id)
     consumer = consumer_for(project_id)
@@ -74,7 +74,7 @@ def main() -> None:
         for _ in range(args.repeats):
             since = timezone.now() - away
             started = time.perf_counter()
-            missed = live.changed_since([project_id], since)
+            missed = catch_up.changed_since([project_id], since)
             queried = time.perf_counter()
             consumer.update_for(missed["new"], missed["changed"])
             updates.append(time.perf_counter() - started)

@@ -6,13 +6,15 @@ class ErrortrackConfig(AppConfig):
     verbose_name = "errortrack"
 
     def ready(self) -> None:
-        from errortrack import live, signals, wakeup
+        from errortrack import issue_stream, signals, wakeup
         from errortrack.digest import facts
+        from errortrack.live import consumer, publish
         from errortrack.runtime import tasks
 
         wakeup.use_sender(tasks.send_wakeup)
+        consumer.use_row_renderer(issue_stream.rendered_rows)
 
         facts.subscribe(facts.count_digest_facts)
-        facts.subscribe(live.on_digest_facts)
-        signals.issue_status_changed.connect(live.on_issue_status_changed,
+        facts.subscribe(publish.on_digest_facts)
+        signals.issue_status_changed.connect(publish.on_issue_status_changed,
                                              dispatch_uid="live-status")

@@ -19,7 +19,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from errortrack.ingest.app import IngestApp  # noqa: E402
-from errortrack.routing import websocket_urlpatterns  # noqa: E402
+from errortrack.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": IngestApp(ASGIStaticFilesHandler(django_asgi_app)),

@@ -1,6 +1,6 @@
 """The issue stream's logic, kept out of its views (errortrack.views.issues): which issues a
 request means (the API's search syntax and sorts), one page of them, the row data that
-`issues/_row.html` renders (the live updates render it too, errortrack.consumers), the bar
+`issues/_row.html` renders (the live updates render it too, through `rendered_rows`), the bar
 chart's geometry, and bulk changes through errortrack.actions.
 
 A page costs a constant number of queries: the issues with their project, organization and
@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, QueryDict
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -284,6 +285,14 @@ def rows_for(issues: list[Issue], user: AbstractBaseUser, stats_period: str = "2
     counts = slot_counts(ids, stats_period, now)
     return [_row(issue, issue.pk in bookmarked, counts[issue.pk], stats_period, now)
             for issue in issues]
+
+
+def rendered_rows(issues: list[Issue], user: AbstractBaseUser, stats_period: str
+                  ) -> list[dict]:
+    """The live updates' rows: each issue's id and its row rendered as the page renders it."""
+    return [{"id": str(issue.pk), "html": render_to_string("errortrack/issues/_row.html",
+                                                           {"row": row})}
+            for issue, row in zip(issues, rows_for(issues, user, stats_period), strict=True)]
 
 
 # --- bulk changes --------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from errortrack import actions, live
+from errortrack import actions
+from errortrack.live import catch_up
 from errortrack.models import Activity, Event, Issue, IssueBookmark, IssueSeen
 from health import actions as monitor_actions
 from health import crons
@@ -194,7 +195,7 @@ def test_the_header_shows_what_the_issue_is(client, alice, issue):
     assert "shop@1.4.2" in page and "Unresolved" in page and ">Error<" in page
     assert f'data-live-issue="{issue.pk}" data-live-projects="{issue.project_id}"' in page
     [since] = re.findall(r'data-live-since="([^"]+)"', page)
-    assert live.parse_since(since) > timezone.now() - timedelta(seconds=30)
+    assert catch_up.parse_since(since) > timezone.now() - timedelta(seconds=30)
 
 
 @pytest.mark.django_db

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from errortrack import actions, issue_stream, live, search
+from errortrack import actions, issue_stream, search
+from errortrack.live import catch_up
 from errortrack.models import Activity, Issue
 from tests.factories import digest_events, error_event, make_project
 
@@ -88,8 +89,8 @@ def test_the_tbody_tells_the_live_updates_which_rows_belong(as_alice, issues):
     assert 'data-live-insert="false"' in later and 'data-stats-period="24h"' in later
     # Live updates resume from when the page was read (the server's time), and catch up.
     [since] = re.findall(r'data-live-since="([^"]+)"', html)
-    assert live.parse_since(since) is not None
-    assert timezone.now() - timedelta(seconds=30) < live.parse_since(since) <= timezone.now()
+    assert catch_up.parse_since(since) is not None
+    assert timezone.now() - timedelta(seconds=30) < catch_up.parse_since(since) <= timezone.now()
 
 
 def test_the_live_query_reads_back_as_the_same_filter():

@@ -8,13 +8,13 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
-from errortrack import live
-from errortrack.consumers import LiveConsumer
+from errortrack.live import catch_up, publish
+from errortrack.live.consumer import LiveConsumer
 from errortrack.models import Issue
 from tests.factories import digest_events, error_event
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-CATCH_UP_SLACK_SECONDS = live.CATCH_UP_SLACK.total_seconds() + 0.05
+CATCH_UP_SLACK_SECONDS = catch_up.CATCH_UP_SLACK.total_seconds() + 0.05
 
 
 def digest_and_announce(project, *payloads):
@@ -87,12 +87,12 @@ async def test_announcements_name_new_and_changed_issues_per_project(web_project
     from errortrack.digest.facts import Facts
 
     facts = Facts(new_issues=[], events_by_issue={issue.pk: 2}, event_ids=[(issue.pk, "x")])
-    assert await database_sync_to_async(live.announcements)(facts) == {
+    assert await database_sync_to_async(publish.announcements)(facts) == {
         web_project.pk: {"new": [], "changed": [issue.pk]}}
 
 
 async def test_nothing_is_sent_before_a_websocket_connected(web_project, monkeypatch):
-    monkeypatch.setattr(live, "_loop", None)
+    monkeypatch.setattr(publish, "_loop", None)
     await database_sync_to_async(digest_and_announce)(web_project, error_event("KeyError"))
     await asyncio.sleep(0.1)  # no loop to send on: dropped quietly, the digest went on
     assert await database_sync_to_async(Issue.objects.count)() == 1
@@ -211,7 +211,7 @@ async def test_other_projects_activity_never_hides_what_a_page_missed(alice, cha
         digest_events(beta_project, error_event("KeyError"))
         beta_issue = beta_project.issues.get()
         Activity.objects.bulk_create(Activity(issue=beta_issue, kind=Activity.Kind.NOTE)
-                                     for _ in range(live.CATCH_UP_LIMIT + 1))
+                                     for _ in range(catch_up.CATCH_UP_LIMIT + 1))
 
     await database_sync_to_async(digest_events)(web_project, error_event("KeyError"))
     await asyncio.sleep(CATCH_UP_SLACK_SECONDS)
@@ -219,5 +219,5 @@ async def test_other_projects_activity_never_hides_what_a_page_missed(alice, cha
     issue = await Issue.objects.aget(project=web_project)
     await database_sync_to_async(actions.set_issue_status)(issue, "resolved", alice)
     await database_sync_to_async(busy_elsewhere)()
-    missed = await database_sync_to_async(live.changed_since)([web_project.pk], away)
+    missed = await database_sync_to_async(catch_up.changed_since)([web_project.pk], away)
     assert missed == {"new": [], "changed": [issue.pk]}

@@ -135,10 +135,10 @@ class BackgroundProcess:
                 self._spawn()
 
     def start(self) -> None:
-        from errortrack import live
+        from errortrack.live import publish
 
         inbox.use_doorbell(self.doorbell)
-        live.forward_from(self.live_queue)
+        publish.forward_from(self.live_queue)
         self._spawn()
         self._watcher.start()
 

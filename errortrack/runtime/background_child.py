@@ -17,11 +17,11 @@ def main(doorbell: Any, stop: Any, parent_pid: int, live_queue: Any = None) -> N
     import django
 
     django.setup()
-    from errortrack import live
+    from errortrack.live import publish
     from errortrack.runtime.background import BackgroundRunner
     from errortrack.runtime.jobs import periodic_jobs
 
     if live_queue is not None:
-        live.send_to(live_queue)
+        publish.send_to(live_queue)
 
     BackgroundRunner(periodic_jobs(), doorbell).run(stop, parent_pid)

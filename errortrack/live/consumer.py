@@ -2,27 +2,43 @@
 
 A logged-in member's page (the issue stream, or one issue) opens it; it joins the groups of the
 projects the user may see among those asked for (others are ignored, so nothing leaks), and on
-each announcement (errortrack.live) sends the page what changed: new rows for the stream,
+each announcement (errortrack.live.publish) sends the page what changed: new rows for the stream,
 rendered by the same template as the page (autoescaped), and fresh counts. Every update carries
 `at`, the server time it was taken; a page reconnecting sends the last one as `since` (at first,
 the time the page was rendered) and is first sent what it missed.
 """
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from errortrack import access, live, search
+from errortrack import access, search
+from errortrack.live import catch_up, publish
 from errortrack.models import Issue
 
 MAX_PROJECTS = 100
+# The stream's rows as the page renders them: (issues, user, stats period) → [{"id", "html"}].
+# The HTML layer plugs its renderer in (ErrortrackConfig.ready), so live never imports pages.
+RowRenderer = Callable[[list[Issue], AbstractBaseUser, str], list[dict]]
+
+
+def _no_renderer(issues: list[Issue], user: AbstractBaseUser, period: str) -> list[dict]:
+    raise RuntimeError("no issue-row renderer plugged in")
+
+
+render_rows: RowRenderer = _no_renderer
+
+
+def use_row_renderer(renderer: RowRenderer) -> None:
+    global render_rows
+    render_rows = renderer
 
 
 def requested_ids(text: str, limit: int) -> list[int]:
@@ -56,24 +72,24 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.query = params.get("query", [None])[0]
         stats = params.get("stats", ["24h"])[0]
         self.stats_period = stats if stats in ("24h", "14d") else "24h"
-        live.remember_loop(asyncio.get_running_loop())
+        publish.remember_loop(asyncio.get_running_loop())
         for project_id in self.project_ids:
-            await self.channel_layer.group_add(live.group_name(project_id), self.channel_name)
+            await self.channel_layer.group_add(publish.group_name(project_id), self.channel_name)
         await self.accept()
-        since = live.parse_since(params.get("since", [None])[0])
+        since = catch_up.parse_since(params.get("since", [None])[0])
         if since is not None:
             await self.catch_up(since)
 
     async def catch_up(self, since: datetime) -> None:
         """What changed between `since` and joining the groups (anything announced from now
         on also arrives as usual; a page applies an update twice harmlessly)."""
-        missed = await database_sync_to_async(live.changed_since)(self.project_ids, since,
+        missed = await database_sync_to_async(catch_up.changed_since)(self.project_ids, since,
                                                                   self.issue_id)
         await self.issues_changed(missed)
 
     async def disconnect(self, code: int) -> None:
         for project_id in getattr(self, "project_ids", []):
-            await self.channel_layer.group_discard(live.group_name(project_id),
+            await self.channel_layer.group_discard(publish.group_name(project_id),
                                                    self.channel_name)
 
     async def receive_json(self, content: object, **kwargs: object) -> None:
@@ -106,8 +122,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         return {"rows": rows, "counts": [count_json(issue) for issue in issues]}
 
     def rows(self, issues: list[Issue], user: AbstractBaseUser) -> list[dict]:
-        from errortrack.issue_stream import rows_for
-
         if self.query:
             try:
                 matching = set(search.apply(Issue.objects.filter(pk__in=[i.pk for i in issues]),
@@ -115,7 +129,4 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             except search.SearchError:
                 return []
             issues = [issue for issue in issues if issue.pk in matching]
-        return [{"id": str(row_issue.pk),
-                 "html": render_to_string("errortrack/issues/_row.html", {"row": row})}
-                for row_issue, row in zip(issues, rows_for(issues, user, self.stats_period),
-                                          strict=True)]
+        return render_rows(issues, user, self.stats_period)

@@ -1,5 +1,6 @@
 """Live updates: after each digest commit, the browsers watching a project hear which of its
-issues are new and which changed (errortrack.consumers.LiveConsumer renders what they show).
+issues are new and which changed (errortrack.live.consumer.LiveConsumer renders what they
+show).
 
 One Channels group per project. How an announcement reaches it depends on where the digest ran:
 - scale-out: the Celery worker sends through channels-redis, which every web process reads;
@@ -7,33 +8,25 @@ One Channels group per project. How an announcement reaches it depends on where 
   cannot reach the web process's in-memory layer. It puts the announcement on a queue; a thread
   of the web process forwards it onto the event loop the websockets live on (`forward_from`);
 - a digest in the web process itself (tests) sends onto that event loop directly.
-Announcements carry ids only, never event data. A page that was not connected (between its
-render and its websocket's handshake, or while reconnecting) catches up: it sends the server time
-of the last thing it heard (`since`), and hears what changed after it (`changed_since`).
+Announcements carry ids only, never event data. A page that was not connected catches up
+(errortrack.live.catch_up).
 """
 
 import asyncio
 import logging
 import queue
 import threading
-from datetime import datetime, timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from errortrack.digest.facts import Facts
-from errortrack.models import Activity, Issue
+from errortrack.models import Issue
 
 log = logging.getLogger(__name__)
 Announcements = dict[int, dict[str, list[int]]]  # project id → {"new": [...], "changed": [...]}
-
-CATCH_UP_LIMIT = 100  # issues seen again, and activity rows, read (the newest of each)
-CATCH_UP_SLACK = timedelta(seconds=2)  # clocks of the web, the database and the digest
-MAX_SINCE_LENGTH = 64
 
 _outbox: Any = None  # embedded child: the queue to the web process
 _loop: asyncio.AbstractEventLoop | None = None  # embedded web process: where websockets live
@@ -54,40 +47,6 @@ def announcements(facts: Facts) -> Announcements:
                                                                                    "project_id"):
         entry = result.setdefault(project_id, {"new": [], "changed": []})
         entry["new" if issue_id in fresh else "changed"].append(issue_id)
-    return result
-
-
-def parse_since(text: str | None) -> datetime | None:
-    """The `since` a page sent (an ISO 8601 time this server gave it), or None if unusable."""
-    if not text or len(text) > MAX_SINCE_LENGTH:
-        return None
-    try:
-        moment = parse_datetime(text)
-    except ValueError:
-        return None
-    if moment is None or timezone.is_naive(moment):
-        return None
-    return moment
-
-
-def changed_since(project_ids: list[int], since: datetime,
-                  issue_id: int | None = None) -> dict[str, list[int]]:
-    """What a page missed: issues seen again since `since` ("new" if first seen since), or
-    given activity since (a status change, an assignment), most recent first. Two range reads
-    on indexes (issues by last seen, activity by time): a quiet project costs nothing."""
-    since = since - CATCH_UP_SLACK
-    issues = Issue.objects.filter(project_id__in=project_ids, merged_into__isnull=True)
-    activity = Activity.objects.filter(created_at__gte=since, issue__project_id__in=project_ids)
-    if issue_id is not None:
-        issues, activity = issues.filter(pk=issue_id), activity.filter(issue_id=issue_id)
-    seen = issues.filter(last_seen__gte=since).order_by("-last_seen")
-    found = dict(seen.values_list("pk", "first_seen")[:CATCH_UP_LIMIT])
-    active = set(activity.values_list("issue_id", flat=True)[:CATCH_UP_LIMIT]) - set(found)
-    if active:
-        found.update(issues.filter(pk__in=active).values_list("pk", "first_seen"))
-    result: dict[str, list[int]] = {"new": [], "changed": []}
-    for pk, first_seen in list(found.items())[:CATCH_UP_LIMIT]:
-        result["new" if first_seen >= since else "changed"].append(pk)
     return result
 
 

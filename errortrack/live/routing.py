@@ -3,6 +3,6 @@ origin check)."""
 
 from django.urls import path
 
-from errortrack.consumers import LiveConsumer
+from errortrack.live.consumer import LiveConsumer
 
 websocket_urlpatterns: list = [path("ws/live/", LiveConsumer.as_asgi())]
