@@ -1,0 +1,36 @@
+"""Comments on issues."""
+
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+
+from errortrack.models import (
+    Activity,
+    Issue,
+)
+
+MAX_COMMENT_LENGTH = 10_000
+
+
+def _comment_text(text: object) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError("A comment needs some text.")
+    if len(text) > MAX_COMMENT_LENGTH:
+        raise ValidationError(f"A comment is at most {MAX_COMMENT_LENGTH:,} characters.")
+    return text.strip()
+
+
+def add_comment(issue: Issue, user: AbstractBaseUser, text: str) -> Activity:
+    """A comment (Sentry's "note") in the issue's activity."""
+    return Activity.objects.create(issue=issue, user=user, kind=Activity.Kind.NOTE,
+                                   data={"text": _comment_text(text)})
+
+
+def edit_comment(comment: Activity, text: str) -> Activity:
+    comment.data = {**comment.data, "text": _comment_text(text)}
+    comment.save(update_fields=["data"])
+    return comment
+
+
+def delete_comment(comment: Activity) -> None:
+    comment.delete()
