@@ -6,9 +6,10 @@ class ErrortrackConfig(AppConfig):
     verbose_name = "errortrack"
 
     def ready(self) -> None:
-        from errortrack import issue_stream, signals, wakeup
+        from errortrack import signals, wakeup
         from errortrack.digest import facts
         from errortrack.live import consumer, publish
+        from errortrack.presenters import issue_stream
         from errortrack.runtime import tasks
 
         wakeup.use_sender(tasks.send_wakeup)

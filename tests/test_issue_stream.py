@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from errortrack import actions, issue_stream, search
+from errortrack import actions, search
 from errortrack.live import catch_up
 from errortrack.models import Activity, Issue
+from errortrack.presenters import issue_stream
 from tests.factories import digest_events, error_event, make_project
 
 PROJECT_STREAM = "/organizations/alpha/projects/web/issues/"

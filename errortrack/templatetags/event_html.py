@@ -1,10 +1,11 @@
-"""Template filters for the issue page's big parts (errortrack.event_html explains why)."""
+"""Template filters for the issue page's big parts (errortrack.presenters.event_html explains
+why)."""
 
 from django import template
 from django.utils.safestring import SafeString
 
-from errortrack import event_html
-from errortrack.event_view import Breadcrumbs, Stack
+from errortrack.presenters import event_html
+from errortrack.presenters.event import Breadcrumbs, Stack
 
 register = template.Library()
 

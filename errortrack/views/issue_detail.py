@@ -23,12 +23,15 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from errortrack import access, actions, event_view
+from errortrack import access, actions
 from errortrack.api import serializers
 from errortrack.api.activity import ACTIVITY_SHOWN
 from errortrack.api.events import neighbours, tag_value_json
 from errortrack.api.issues import resolve_assignee
 from errortrack.models import Activity, Event, Issue, IssueTagValue, Member, Organization
+from errortrack.presenters import activity as activity_view
+from errortrack.presenters import charts as chart_view
+from errortrack.presenters import event as event_view
 from health.models import CronMonitor, UptimeMonitor
 
 TAG_KEYS_SHOWN = 8
@@ -62,7 +65,7 @@ def event_neighbours(event: Event | None) -> tuple[str | None, str | None]:
     return neighbours(event)
 
 
-def tag_distribution(issue: Issue) -> list[event_view.TagSummary]:
+def tag_distribution(issue: Issue) -> list[chart_view.TagSummary]:
     """The most frequent keys, each with its top values and their share: the API's tag
     query and value shape, with the top values of all keys read at once (one query, not one
     per key)."""
@@ -75,16 +78,16 @@ def tag_distribution(issue: Issue) -> list[event_view.TagSummary]:
     values: dict[str, list[dict]] = defaultdict(list)
     for row in top if keys else ():
         values[row.key].append(tag_value_json(row))
-    return [event_view.tag_summary(row["key"], row["total"], values[row["key"]])
+    return [chart_view.tag_summary(row["key"], row["total"], values[row["key"]])
             for row in keys]
 
 
-def charts(issue: Issue, hourly: list) -> list[event_view.BarChart]:
+def charts(issue: Issue, hourly: list) -> list[chart_view.BarChart]:
     """Events per hour over 24 hours (the stats the API already computed for the header)
     and per day over 14 days."""
     daily = serializers.slot_counts([issue.pk], "14d", timezone.now())[issue.pk]
-    return [event_view.bar_chart(hourly, 3600, "Last 24 hours"),
-            event_view.bar_chart(daily, 86400, "Last 14 days")]
+    return [chart_view.bar_chart(hourly, 3600, "Last 24 hours"),
+            chart_view.bar_chart(daily, 86400, "Last 14 days")]
 
 
 def assignee_choices(organization: Organization) -> tuple[list[Member], dict[str, str]]:
@@ -92,7 +95,7 @@ def assignee_choices(organization: Organization) -> tuple[list[Member], dict[str
     assignee form and the activity log name them with ("user:<id>", "team:<id>")."""
     members = list(Member.objects.filter(organization=organization).select_related("user")
                    .order_by("user__username"))
-    names = {f"user:{m.user_id}": event_view.display_name(m.user) for m in members}
+    names = {f"user:{m.user_id}": activity_view.display_name(m.user) for m in members}
     names.update({f"team:{team.pk}": f"#{team.slug}" for team in organization.teams.all()})
     return members, names
 
@@ -138,7 +141,7 @@ def page_context(request: HttpRequest, issue: Issue, event: Event | None, here: 
         "charts": charts(issue, summary["stats"]["24h"]), "tags": tag_distribution(issue),
         "event_row": event, "event": event_view.present(event.data) if event else None,
         "previous_id": previous_id, "next_id": next_id,
-        "activity": event_view.activity_entries(entries, names),
+        "activity": activity_view.activity_entries(entries, names),
         "people": [(key, name) for key, name in names.items() if key.startswith("user:")],
         "teams": [(key, name) for key, name in names.items() if key.startswith("team:")],
         "assigned": assigned_value(issue),

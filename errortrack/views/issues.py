@@ -1,5 +1,5 @@
 """The issue stream: a project's issues, or an organization's, with search, sort, pages and
-bulk changes (the triage UI's first page). The logic is in errortrack.issue_stream; these
+bulk changes (the triage UI's first page). The logic is in errortrack.presenters.issue_stream; these
 views check tenancy (errortrack.access), read the request and render."""
 
 from django.contrib import messages
@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from errortrack import access, issue_stream, search
+from errortrack import access, search
 from errortrack.models import Organization, Project
+from errortrack.presenters import issue_stream
 
 
 @login_required

@@ -5,15 +5,15 @@ A large event has hundreds of frames, thousands of source lines and variables; t
 template engine they cost most of the page's time (measured: ~100 ms of ~130 ms for 100 frames
 and 100 breadcrumbs). Here every value from the event goes through `esc` (the stdlib's
 html.escape, quotes included) before it is joined into markup, so the result may be marked safe:
-the markup is ours, the text is escaped. The structures come from errortrack.event_view, and the
-markup is the one the templates had.
+the markup is ours, the text is escaped. The structures come from errortrack.presenters.event,
+and the markup is the one the templates had.
 """
 
 from html import escape as _escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-from errortrack.event_view import Breadcrumbs, Crumb, Frame, Stack, Table
+from errortrack.presenters.event import Breadcrumbs, Crumb, Frame, Stack, Table
 
 
 def esc(value: object) -> str:
@@ -21,7 +21,7 @@ def esc(value: object) -> str:
 
 
 def table_html(table: Table) -> str:
-    """A key/value table of event data, cut where event_view cut it."""
+    """A key/value table of event data, cut where presenters.event cut it."""
     if not table:
         return ""
     parts = ['<table class="kv">']

@@ -1,6 +1,5 @@
-"""The issue page's presentation: the stored, normalized event document
-(errortrack.digest.normalize) and the issue's numbers turned into plain structures that the
-templates loop over.
+"""The issue page's event: the stored, normalized event document (errortrack.digest.normalize)
+turned into plain structures that the templates loop over.
 
 Everything in an event came from an SDK and is hostile. Values here are only shortened and
 shaped, never marked safe: the templates autoescape them. Long strings are cut for display
@@ -19,21 +18,45 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from errortrack.models import Activity
-
 TEXT_LIMIT = 1024  # one value in a table
+
+
 LONG_TEXT_LIMIT = 4096  # a message or an exception's value
+
+
 JSON_LIMIT = 4096  # pretty-printed data in a table cell
+
+
 LINE_LIMIT = 400  # one source line
+
+
 ROWS_LIMIT = 100  # rows of one key/value table
+
+
 MODULES_LIMIT = 1000  # installed packages (Python sends a few hundred)
+
+
 CONTEXT_LINES = 10  # source lines on each side of the crash line
+
+
 BREADCRUMBS_SHOWN = 100  # the newest; Python sends at most 100
+
+
 EXCEPTIONS_SHOWN = 25
+
+
 FRAMES_SHOWN = 250
+
+
 THREADS_SHOWN = 10
+
+
 CONTEXTS_SHOWN = 30
+
+
 BLOCK_AFTER = 120  # longer strings are shown as a block (<pre>), shorter ones inline
+
+
 # Contexts Sentry knows, in the order the page shows them; others follow by name.
 CONTEXT_TITLES = {
     "monitor": "Monitor", "trace": "Trace", "os": "Operating System", "runtime": "Runtime",
@@ -41,13 +64,15 @@ CONTEXT_TITLES = {
     "culture": "Culture", "cloud_resource": "Cloud Resource", "response": "Response",
     "state": "State", "otel": "OpenTelemetry", "profile": "Profile", "replay": "Replay",
 }
+
+
 DETAIL_FIELDS = (("level", "Level"), ("platform", "Platform"), ("environment", "Environment"),
                  ("release", "Release"), ("dist", "Distribution"), ("server_name", "Server"),
                  ("logger", "Logger"), ("transaction", "Transaction"), ("culprit", "Culprit"))
+
+
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 
-
-# --- values of unknown shape ---------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class Value:
@@ -166,8 +191,6 @@ def moment(value: Any) -> datetime | None:
         return None
 
 
-# --- stack traces -------------------------------------------------------------------------------
-
 class Line(NamedTuple):
     """A source line, flat for the template's loop as Row; `css` is "crash" for the line
     the frame stopped at."""
@@ -276,8 +299,6 @@ def present_stack(stacktrace: Any) -> Stack | None:
     return Stack(frame_runs(frames), len(frames), omitted_note(stacktrace.get("frames_omitted")))
 
 
-# --- exceptions and threads ----------------------------------------------------------------------
-
 @dataclass(frozen=True, slots=True)
 class Mechanism:
     type: str
@@ -352,8 +373,6 @@ def present_threads(data: dict) -> list[Thread]:
     threads.sort(key=lambda thread: not (thread.crashed or thread.current))
     return threads[:THREADS_SHOWN]
 
-
-# --- breadcrumbs, request, contexts -----------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class Crumb:
@@ -446,8 +465,6 @@ def present_contexts(data: dict) -> list[Context]:
     return result
 
 
-# --- the whole event ---------------------------------------------------------------------------
-
 @dataclass(frozen=True, slots=True)
 class EventView:
     event_id: str
@@ -519,142 +536,3 @@ def present(data: Any) -> EventView:
         fingerprint=[plain(part, 200) for part in fingerprint[:64]]
         if isinstance(fingerprint, list) else [],
         notes=present_notes(data))
-
-
-# --- the issue: chart, tag distribution, activity -----------------------------------------------
-
-CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 480, 64, 4
-
-
-@dataclass(frozen=True, slots=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    label: str  # "2026-01-02 13:00 UTC: 5 events", the bar's tooltip
-    empty: bool
-
-
-@dataclass(frozen=True, slots=True)
-class BarChart:
-    title: str
-    width: int
-    height: int
-    bars: list[Bar]
-    total: int
-    peak: int
-    start: datetime | None
-    end: datetime | None
-
-
-def bar_chart(points: list, step_seconds: int, title: str) -> BarChart:
-    """Bars from `[[slot start (Unix seconds), events], …]` (the API's stats), drawn by the
-    template as inline SVG: geometry from numbers only, nothing from the event."""
-    counts = [(int(start), int(events)) for start, events in points]
-    peak = max((events for _, events in counts), default=0)
-    slot = CHART_WIDTH / max(1, len(counts))
-    plot = CHART_HEIGHT - CHART_TOP
-    fmt = "%Y-%m-%d %H:%M UTC" if step_seconds < 86400 else "%Y-%m-%d"
-    bars = []
-    for n, (start, events) in enumerate(counts):
-        height = max(1.0, round(events / peak * plot, 1)) if peak else 1.0
-        label = f"{datetime.fromtimestamp(start, UTC):{fmt}}: {events} event" + (
-            "" if events == 1 else "s")
-        bars.append(Bar(round(n * slot + 1, 1), round(CHART_HEIGHT - height, 1),
-                        round(max(1.0, slot - 2), 1), height, label, events == 0))
-    return BarChart(title, CHART_WIDTH, CHART_HEIGHT, bars, sum(e for _, e in counts), peak,
-                    moment(counts[0][0]) if counts else None,
-                    moment(counts[-1][0] + step_seconds) if counts else None)
-
-
-@dataclass(frozen=True, slots=True)
-class TagShare:
-    key: str
-    value: str
-    count: int
-    percent: int
-
-    @property
-    def search(self) -> str:
-        """The issue stream's query for this value (errortrack.search: quoted, escaped)."""
-        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'{self.key}:"{escaped}"'
-
-
-@dataclass(frozen=True, slots=True)
-class TagSummary:
-    key: str
-    total: int
-    values: list[TagShare]
-    other_percent: int  # the share of the values not listed
-
-
-def tag_summary(key: str, total: int, values: list[dict]) -> TagSummary:
-    """One key's top values (the API's tag value dicts) with their share of `total`."""
-    total = max(total, 1)
-    shares = [TagShare(key, value["value"], value["count"], round(value["count"] * 100 / total))
-              for value in values]
-    listed = sum(value["count"] for value in values)
-    return TagSummary(key, total, shares, max(0, round((total - listed) * 100 / total)))
-
-
-@dataclass(frozen=True, slots=True)
-class ActivityEntry:
-    kind: str
-    who: str
-    when: datetime
-    text: str  # what happened, as a sentence
-    comment: str  # the comment's text, for notes
-    event_id: str  # the event that caused a regression, when known
-
-
-def _status_text(item: Activity) -> str:
-    data = item.data if isinstance(item.data, dict) else {}
-    if item.kind == Activity.Kind.SET_RESOLVED:
-        if data.get("reason") == "monitor_recovered":
-            return "resolved the issue: the monitor recovered"
-        return "resolved the issue" + (" in the next release" if data.get("in_next_release")
-                                       else "")
-    if item.kind == Activity.Kind.SET_IGNORED:
-        minutes = number(data.get("ignore_minutes"))
-        return f"ignored the issue for {minutes} minutes" if minutes else "ignored the issue"
-    if item.kind == Activity.Kind.SET_REGRESSION:
-        release = plain(data.get("release"), 200)
-        return "marked the issue as a regression" + (f" in {release}" if release else "")
-    return "reopened the issue"
-
-
-def _activity_text(item: Activity, names: dict[str, str]) -> str:
-    data = item.data if isinstance(item.data, dict) else {}
-    if item.kind == Activity.Kind.NOTE:
-        return "commented"
-    if item.kind == Activity.Kind.ASSIGNED:
-        who = names.get(f"{data.get('assigneeType')}:{data.get('assignee')}", "someone")
-        return f"assigned the issue to {who}"
-    if item.kind == Activity.Kind.UNASSIGNED:
-        return "unassigned the issue"
-    if item.kind == Activity.Kind.MERGE:
-        children = data.get("children")
-        count = len(children) if isinstance(children, list) else 0
-        return f"merged {count} issue{'' if count == 1 else 's'} into this one"
-    return _status_text(item)
-
-
-def display_name(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
-
-
-def activity_entries(items: Iterable[Activity], names: dict[str, str]) -> list[ActivityEntry]:
-    """The activity log, newest first; `names` maps "user:<id>" and "team:<id>" to what to
-    call the assignee (people and teams of the organization, already loaded)."""
-    entries = []
-    for item in items:
-        data = item.data if isinstance(item.data, dict) else {}
-        event_id = data.get("event_id") if item.kind == Activity.Kind.SET_REGRESSION else ""
-        entries.append(ActivityEntry(
-            kind=item.kind, who=display_name(item.user) if item.user else "errortrack",
-            when=item.created_at, text=_activity_text(item, names),
-            comment=plain(data.get("text"), 10_000) if item.kind == Activity.Kind.NOTE else "",
-            event_id=event_id if isinstance(event_id, str) and HEX_ID.match(event_id) else ""))
-    return entries

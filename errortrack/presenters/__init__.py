@@ -1,0 +1,1 @@
+"""Turn what the queries read into plain structures the HTML templates show."""
