@@ -4,12 +4,9 @@ and check history, cron monitors with their check-ins. Thin views: reads through
 `{"detail": …}` (errortrack.api.errors)."""
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import serializers as drf
 from rest_framework.request import Request
@@ -17,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from errortrack import access
-from errortrack.api.pagination import paginate
+from errortrack.api.pagination import paged
 from errortrack.api.schema import detail, extend_schema, listing
 from errortrack.api.serializers import iso
 from health import access as health_access
@@ -158,10 +155,6 @@ class CronInput(drf.Serializer):
     isActive = drf.BooleanField(required=False)
     config = CronConfigInput(required=False)
 
-
-def paged(request: Request, items: QuerySet, shape: Callable[[Any], dict]) -> Response:
-    page = paginate(request, items)
-    return Response([shape(item) for item in page.items], headers={"Link": page.link})
 
 
 # --- uptime ------------------------------------------------------------------------------------

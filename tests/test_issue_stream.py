@@ -13,10 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from errortrack import actions, search
+from errortrack import actions
 from errortrack.live import catch_up
 from errortrack.models import Activity, Issue
 from errortrack.presenters import issue_stream
+from errortrack.queries import search
+from errortrack.views import bulk
 from tests.factories import digest_events, error_event, make_project
 
 PROJECT_STREAM = "/organizations/alpha/projects/web/issues/"
@@ -330,6 +332,15 @@ def test_bulk_resolve_ignore_and_unresolve(as_alice, issues, alice):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/",
+                                    "/\\evil.example/", "javascript:alert(1)", "/\t/evil.example"])
+def test_a_bulk_change_never_sends_people_to_another_site(as_alice, issues, target):
+    response = as_alice.post(BULK, {"action": "resolve", "id": [issues["KeyError"].pk],
+                                    "next": target})
+    assert response.status_code == 302 and response["Location"] == "/organizations/alpha/issues/"
+
+
+@pytest.mark.django_db
 def test_the_result_of_a_bulk_change_is_shown_after_the_redirect(as_alice, issues):
     response = as_alice.post(BULK, {"action": "resolve", "id": [issues["KeyError"].pk],
                                     "next": PROJECT_STREAM}, follow=True)
@@ -463,7 +474,7 @@ def test_odd_but_harmless_parameters_are_answered(as_alice, issues, params):
     {"action": "resolve", "id": ["abc"]},
     {"action": "resolve", "id": ["-1"]},
     {"action": "resolve", "id": ["1" * 30]},
-    {"action": "resolve", "id": [str(n) for n in range(1, issue_stream.MAX_BULK + 2)]},
+    {"action": "resolve", "id": [str(n) for n in range(1, bulk.MAX_BULK + 2)]},
     {"action": "explode", "id": ["1"]},
     {"id": ["1"]},
 ])

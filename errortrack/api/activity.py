@@ -12,19 +12,18 @@ from errortrack.api.organizations import valid
 from errortrack.api.pagination import paginate
 from errortrack.api.schema import detail, extend_schema, listing
 from errortrack.models import Activity
+from errortrack.queries.activity import recent_activity
 
 COMMENT_SCOPES = {"GET": "event:read", "POST": "event:write", "PUT": "event:write",
                   "DELETE": "event:write"}
-ACTIVITY_SHOWN = 100  # the issue page's log; older entries stay in the database
 
 
 class CommentInput(drf.Serializer):
     text = drf.CharField(max_length=actions.MAX_COMMENT_LENGTH, trim_whitespace=True)
 
 
-def recent_activity(issue_id: int) -> list[dict]:
-    entries = Activity.objects.filter(issue_id=issue_id).select_related("user")
-    return [serializers.activity(item) for item in entries[:ACTIVITY_SHOWN]]
+def activity_json(issue_id: int) -> list[dict]:
+    return [serializers.activity(item) for item in recent_activity(issue_id)]
 
 
 class IssueActivity(APIView):
@@ -33,7 +32,7 @@ class IssueActivity(APIView):
     @detail()
     def get(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
-        return Response({"activity": recent_activity(issue.pk)})
+        return Response({"activity": activity_json(issue.pk)})
 
 
 class IssueCommentList(APIView):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from errortrack.search import SearchError
+from errortrack.queries.search import SearchError
 
 
 def handle(exc: Exception, context: dict[str, Any]) -> Response | None:

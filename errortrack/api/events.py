@@ -1,6 +1,6 @@
 """Events of an issue, one event, and an issue's tag breakdown, in Sentry's shapes."""
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,24 +11,15 @@ from errortrack.api import serializers
 from errortrack.api.pagination import paginate
 from errortrack.api.schema import detail, listing, query
 from errortrack.models import Event, Issue, IssueTagValue
+from errortrack.queries.events import neighbours
+from errortrack.queries.tags import TagDistribution, tag_distribution, tag_values
 
 EVENT_SCOPES = {"GET": "event:read"}
+TAG_KEYS, TOP_VALUES = 100, 9  # as Sentry lists them
 
 
 def _events(issue: Issue) -> QuerySet[Event]:
     return Event.objects.filter(issue=issue).select_related("issue")
-
-
-def neighbours(event: Event) -> tuple[str | None, str | None]:
-    """The previous and next event of the same issue, by time (then id)."""
-    same = Event.objects.filter(issue_id=event.issue_id)
-    earlier = same.filter(Q(timestamp__lt=event.timestamp)
-                          | Q(timestamp=event.timestamp, pk__lt=event.pk))
-    later = same.filter(Q(timestamp__gt=event.timestamp)
-                        | Q(timestamp=event.timestamp, pk__gt=event.pk))
-    previous = earlier.order_by("-timestamp", "-pk").values_list("event_id", flat=True).first()
-    following = later.order_by("timestamp", "pk").values_list("event_id", flat=True).first()
-    return previous, following
 
 
 def full_event(event: Event) -> Response:
@@ -80,18 +71,15 @@ class ProjectEventDetail(APIView):
                                                     event_id))
 
 
-def _values_of(issue: Issue, key: str) -> QuerySet[IssueTagValue]:
-    return IssueTagValue.objects.filter(issue=issue, key=key).order_by("-times_seen", "value")
-
-
 def tag_value_json(row: IssueTagValue) -> dict:
     return {"key": row.key, "name": row.value, "value": row.value, "count": row.times_seen,
             "firstSeen": serializers.iso(row.first_seen),
             "lastSeen": serializers.iso(row.last_seen)}
 
 
-def _tag_values(issue: Issue, key: str, limit: int) -> list[dict]:
-    return [tag_value_json(row) for row in _values_of(issue, key)[:limit]]
+def tag_json(tag: TagDistribution) -> dict:
+    return {"key": tag.key, "name": tag.key, "totalValues": tag.total,
+            "topValues": [tag_value_json(row) for row in tag.top_values]}
 
 
 class IssueTagList(APIView):
@@ -102,10 +90,7 @@ class IssueTagList(APIView):
     @detail()
     def get(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
-        keys = (IssueTagValue.objects.filter(issue=issue).values("key")
-                .annotate(total=Sum("times_seen")).order_by("-total", "key")[:100])
-        return Response([{"key": row["key"], "name": row["key"], "totalValues": row["total"],
-                          "topValues": _tag_values(issue, row["key"], 9)} for row in keys])
+        return Response([tag_json(tag) for tag in tag_distribution(issue, TAG_KEYS, TOP_VALUES)])
 
 
 class IssueTagDetail(APIView):
@@ -117,12 +102,10 @@ class IssueTagDetail(APIView):
     def get(self, request: Request, issue_id: str, key: str,
             org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
-        total = IssueTagValue.objects.filter(issue=issue, key=key).aggregate(
-            total=Sum("times_seen"))["total"]
-        if total is None:
+        [tag] = tag_distribution(issue, 1, TOP_VALUES, only_key=key) or [None]
+        if tag is None:
             raise Http404("No such tag.")
-        return Response({"key": key, "name": key, "totalValues": total,
-                         "topValues": _tag_values(issue, key, 9)})
+        return Response(tag_json(tag))
 
 
 class IssueTagValueList(APIView):
@@ -134,5 +117,5 @@ class IssueTagValueList(APIView):
     def get(self, request: Request, issue_id: str, key: str,
             org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
-        page = paginate(request, _values_of(issue, key))
+        page = paginate(request, tag_values(issue, key))
         return Response([tag_value_json(row) for row in page.items], headers={"Link": page.link})

@@ -18,13 +18,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from errortrack import access, actions, search
+from errortrack import access, actions
 from errortrack.api import serializers
-from errortrack.api.activity import recent_activity
+from errortrack.api.activity import activity_json
 from errortrack.api.organizations import valid
 from errortrack.api.pagination import paginate
 from errortrack.api.schema import ISSUE_FILTERS, detail, extend_schema, listing
-from errortrack.models import Issue, Member, Organization, Project, Team
+from errortrack.models import Issue, Organization, Project
+from errortrack.queries import search
+from errortrack.queries.assignees import resolve_assignee
+from errortrack.queries.issues import matching_issues
 
 ISSUE_SCOPES = {"GET": "event:read", "PUT": "event:write", "DELETE": "event:admin"}
 MAX_BULK = 1000
@@ -63,11 +66,10 @@ def filtered_issues(request: Request, organization: Organization, project: Proje
     status = request.query_params.get("status")  # sentry-cli's --status
     if status:
         query = f"{query} is:{'ignored' if status == 'muted' else status}"
-    for environment in request.query_params.getlist("environment"):
-        query += f' environment:"{environment}"' if environment else ""
-    issues = search.apply(issues, query, request.user)
     try:
-        return search.sort(issues, request.query_params.get("sort", "date"))
+        return matching_issues(issues, query, request.user,
+                               request.query_params.get("sort", "date"),
+                               request.query_params.getlist("environment"))
     except search.SearchError as error:
         raise ParseError(str(error)) from None
 
@@ -85,28 +87,6 @@ class IssueUpdate(drf.Serializer):
     isSubscribed = drf.BooleanField(required=False)
     isPublic = drf.BooleanField(required=False)
     merge = drf.BooleanField(required=False)
-
-
-def resolve_assignee(value: str | None, organization: Organization
-                     ) -> AbstractBaseUser | Team | None:
-    """`user:<id>`, `team:<id>`, a username or an email of a member; empty or null: nobody."""
-    if not value:
-        return None
-    kind, _, ident = value.partition(":")
-    if kind == "team" and access.object_id(ident) is not None:
-        team = organization.teams.filter(pk=access.object_id(ident)).first()
-        if team is None:
-            raise ValidationError(f"No team {value} in this organization.")
-        return team
-    members = Member.objects.filter(organization=organization).select_related("user")
-    if kind == "user" and access.object_id(ident) is not None:
-        member = members.filter(user_id=access.object_id(ident)).first()
-    else:
-        member = (members.filter(user__username=value).first()
-                  or members.filter(user__email__iexact=value).first())
-    if member is None:
-        raise ValidationError(f"No member {value!r} in this organization.")
-    return member.user
 
 
 def apply_update(issues: list[Issue], body: dict, user: AbstractBaseUser,
@@ -201,7 +181,7 @@ class IssueDetail(APIView):
     def get(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
         [body] = serializers.issues([issue], request.user, "24h")
-        return Response({**body, "activity": recent_activity(issue.pk)})
+        return Response({**body, "activity": activity_json(issue.pk)})
 
     @detail(request=IssueUpdate)
     def put(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:

@@ -7,13 +7,8 @@ from rest_framework.views import APIView
 
 from errortrack import access, actions
 from errortrack.api import serializers
-from errortrack.api.pagination import paginate
+from errortrack.api.pagination import paged
 from errortrack.api.schema import detail, listing
-
-
-def paged(request: Request, items, shape) -> Response:
-    page = paginate(request, items)
-    return Response([shape(item) for item in page.items], headers={"Link": page.link})
 
 
 class OrganizationList(APIView):

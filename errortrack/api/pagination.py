@@ -2,12 +2,15 @@
 carries a previous and a next link, each saying whether it has results. sentry-cli and scripts
 follow `rel="next"` while `results="true"`."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import QueryDict
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 100
@@ -62,3 +65,9 @@ def paginate(request: Request, items, default_limit: int = DEFAULT_LIMIT) -> Pag
         _link(request, f"0:{offset + limit}:0", "next", more),
     ])
     return Page(window[:limit], link)
+
+
+def paged(request: Request, items: Any, shape: Callable[[Any], dict]) -> Response:
+    """One page of `items`, each shaped by `shape`, with its Link header."""
+    page = paginate(request, items)
+    return Response([shape(item) for item in page.items], headers={"Link": page.link})

@@ -1,36 +1,31 @@
 """The JSON shapes of Sentry's web API, built from our models.
 
-Output is shaped by plain functions (a page of issues needs a few batched queries, not one per
-issue); input bodies are checked by DRF serializers in the views.
+Output is shaped by plain functions over what errortrack.queries reads (a page of issues needs a
+few batched queries, not one per issue); input bodies are checked by DRF serializers in the
+views.
 """
 
-from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, Sum
 from django.utils import timezone
 
-from errortrack.dbfunctions import EpochSeconds
 from errortrack.models import (
     Activity,
     Event,
     Issue,
-    IssueBookmark,
-    IssueHourBucket,
-    IssueSeen,
     Organization,
     Project,
     ProjectKey,
     Team,
 )
+from errortrack.queries.issues import STATS_PERIODS, slot_counts, substatus, user_flags
 
 # Sentry's issue types for our issue kinds (issueCategory is the kind itself).
 ISSUE_TYPES = {"error": "error", "uptime": "uptime_domain_failure",
                "cron": "monitor_check_in_failure"}
-STATS_PERIODS = {"24h": (timedelta(hours=1), 24), "14d": (timedelta(days=1), 14)}
 
 
 def iso(moment: datetime | float | None) -> str | None:
@@ -95,51 +90,15 @@ def activity(item: Activity) -> dict:
             "data": item.data, "dateCreated": iso(item.created_at)}
 
 
-def _substatus(issue: Issue, now: datetime) -> str | None:
-    if issue.status == Issue.Status.RESOLVED:
-        return None
-    if issue.status == Issue.Status.IGNORED:
-        return "archived_forever"
-    if issue.is_regressed:
-        return "regressed"
-    return "new" if issue.first_seen > now - timedelta(days=7) else "ongoing"
-
-
-def slot_counts(issue_ids: list[int], period: str, now: datetime) -> dict[int, list]:
-    """Sentry's `[[slot start (Unix seconds), events], …]` per issue, summed per slot by the
-    database from the hourly buckets (daily slots are UTC days)."""
-    step, points = STATS_PERIODS[period]
-    size = int(step.total_seconds())
-    last = int(now.timestamp()) // size
-    first = last - points + 1
-    rows = (IssueHourBucket.objects
-            .filter(issue_id__in=issue_ids,
-                    hour__gte=datetime.fromtimestamp(first * size, UTC))
-            .annotate(slot=EpochSeconds("hour") / size).order_by()
-            .values_list("issue_id", "slot").annotate(events=Sum("events")))
-    counts: dict[int, dict[int, int]] = defaultdict(dict)
-    for issue_id, slot, events in rows:
-        counts[issue_id][slot] = events
-    slots = range(first, last + 1)
-    return {issue_id: [[slot * size, by_slot.get(slot, 0)] for slot in slots]
-            for issue_id, by_slot in ((i, counts.get(i, {})) for i in issue_ids)}
-
-
 def issues(items: list[Issue], user: AbstractBaseUser, stats_period: str | None = "24h") -> list:
     """Sentry's issue JSON for a page of issues (flags and stats in a few batched queries)."""
     ids = [issue.pk for issue in items]
-    bookmarked = set(IssueBookmark.objects.filter(issue_id__in=ids, user=user.pk)
-                     .values_list("issue_id", flat=True))
-    seen = set(IssueSeen.objects.filter(issue_id__in=ids, user=user.pk)
-               .values_list("issue_id", flat=True))
-    comments = dict(Activity.objects.filter(issue_id__in=ids, kind=Activity.Kind.NOTE)
-                    .order_by().values("issue_id").annotate(n=Count("id"))
-                    .values_list("issue_id", "n"))
+    flags = user_flags(ids, user)
     now = timezone.now()
     stats = slot_counts(ids, stats_period, now) if stats_period in STATS_PERIODS else None
-    return [issue_json(issue, issue.pk in bookmarked, issue.pk in seen, now,
+    return [issue_json(issue, issue.pk in flags.bookmarked, issue.pk in flags.seen, now,
                        {stats_period: stats[issue.pk]} if stats else None,
-                       comments.get(issue.pk, 0)) for issue in items]
+                       flags.comments.get(issue.pk, 0)) for issue in items]
 
 
 def issue_json(issue: Issue, bookmarked: bool, seen: bool, now: datetime,
@@ -153,7 +112,7 @@ def issue_json(issue: Issue, bookmarked: bool, seen: bool, now: datetime,
         "title": issue.title, "culprit": issue.culprit,
         "permalink": f"{settings.BASE_URL}/organizations/{org_slug}/issues/{issue.pk}/",
         "logger": None, "level": issue.level, "status": issue.status,
-        "statusDetails": status_details, "substatus": _substatus(issue, now),
+        "statusDetails": status_details, "substatus": substatus(issue, now),
         "isPublic": False, "platform": issue.platform or None,
         "project": {"id": str(issue.project_id), "name": issue.project.name,
                     "slug": issue.project.slug, "platform": issue.project.platform or None},

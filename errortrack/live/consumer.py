@@ -19,9 +19,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from errortrack import access, search
+from errortrack import access
 from errortrack.live import catch_up, publish
 from errortrack.models import Issue
+from errortrack.queries import search
 
 MAX_PROJECTS = 100
 # The stream's rows as the page renders them: (issues, user, stats period) → [{"id", "html"}].

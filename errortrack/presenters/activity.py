@@ -4,10 +4,10 @@ from the assignee values the log records."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from errortrack.models import Activity
 from errortrack.presenters.event import HEX_ID, number, plain
+from errortrack.queries.assignees import display_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +50,6 @@ def _activity_text(item: Activity, names: dict[str, str]) -> str:
         count = len(children) if isinstance(children, list) else 0
         return f"merged {count} issue{'' if count == 1 else 's'} into this one"
     return _status_text(item)
-
-
-def display_name(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def activity_entries(items: Iterable[Activity], names: dict[str, str]) -> list[ActivityEntry]:

@@ -4,6 +4,7 @@ values as shares of its total. Plain structures; the templates autoescape every 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from errortrack.models import IssueTagValue
 from errortrack.presenters.event import moment
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 480, 64, 4
@@ -60,7 +61,7 @@ class TagShare:
 
     @property
     def search(self) -> str:
-        """The issue stream's query for this value (errortrack.search: quoted, escaped)."""
+        """The issue stream's query for this value (errortrack.queries.search: quoted, escaped)."""
         escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
         return f'{self.key}:"{escaped}"'
 
@@ -73,10 +74,10 @@ class TagSummary:
     other_percent: int  # the share of the values not listed
 
 
-def tag_summary(key: str, total: int, values: list[dict]) -> TagSummary:
-    """One key's top values (the API's tag value dicts) with their share of `total`."""
+def tag_summary(key: str, total: int, values: list[IssueTagValue]) -> TagSummary:
+    """One key's top values with their share of `total`."""
     total = max(total, 1)
-    shares = [TagShare(key, value["value"], value["count"], round(value["count"] * 100 / total))
-              for value in values]
-    listed = sum(value["count"] for value in values)
+    shares = [TagShare(key, value.value, value.times_seen,
+                       round(value.times_seen * 100 / total)) for value in values]
+    listed = sum(value.times_seen for value in values)
     return TagSummary(key, total, shares, max(0, round((total - listed) * 100 / total)))

@@ -1,7 +1,7 @@
 """The issue stream's logic, kept out of its views (errortrack.views.issues): which issues a
-request means (the API's search syntax and sorts), one page of them, the row data that
-`issues/_row.html` renders (the live updates render it too, through `rendered_rows`), the bar
-chart's geometry, and bulk changes through errortrack.actions.
+request means (the API's search syntax and sorts, errortrack.queries.issues), one page of them,
+the row data that `issues/_row.html` renders (the live updates render it too, through
+`rendered_rows`) and the bar chart's geometry.
 
 A page costs a constant number of queries: the issues with their project, organization and
 assignee joined, then one query for bookmarks and one for the chart counts of the whole page.
@@ -13,32 +13,27 @@ from functools import lru_cache
 from html import escape
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
-from errortrack import access, actions, search
-from errortrack.api.issues import resolve_assignee
-from errortrack.api.serializers import (
-    STATS_PERIODS,
-    slot_counts,  # one aggregated query per page
-)
+from errortrack import access
 from errortrack.models import (
     Environment,
     Issue,
-    IssueBookmark,
-    Member,
-    Organization,
     Project,
-    Team,
+)
+from errortrack.queries import search
+from errortrack.queries.issues import (
+    STATS_PERIODS,
+    bookmarked_ids,
+    matching_issues,
+    slot_counts,  # one aggregated query per page
 )
 
 DEFAULT_QUERY = "is:unresolved"
@@ -47,7 +42,6 @@ MAX_PAGE = 4000  # 100,000 issues deep; an offset beyond that is a crawl, not tr
 MAX_QUERY_LENGTH = 1000
 MAX_PROJECT_FILTERS = 50
 MAX_ENVIRONMENTS = 200
-MAX_BULK = 100  # four pages' worth; a bulk form never selects more
 ROW_RELATIONS = ("project__organization", "assigned_user", "assigned_team")
 CHART_HEIGHT = 24
 BAR_WIDTH = {"24h": 4, "14d": 7}
@@ -57,15 +51,6 @@ CHART_SVG = ('<svg class="spark" width="{}" height="{}" viewBox="0 0 {} {}" role
 BAR_SVG = '<rect x="{}" y="{}" width="{}" height="{}" class="{}"><title>{}</title></rect>'
 PERIOD_NAMES = {"24h": "24 hours", "14d": "14 days"}
 SORT_LABELS = {"date": "Last seen", "new": "First seen", "freq": "Events", "user": "Users"}
-STATUS_OF_ACTION = {"resolve": Issue.Status.RESOLVED, "ignore": Issue.Status.IGNORED,
-                    "unresolve": Issue.Status.UNRESOLVED}
-BULK_ACTIONS = (*STATUS_OF_ACTION, "assign", "merge")
-
-
-class BulkError(ValueError):
-    """A bulk request no form of ours sends (a 400); the message says what is wrong."""
-
-
 @dataclass(frozen=True)
 class StreamParams:
     """What a stream URL asks for; `read_params` checks every value."""
@@ -140,13 +125,9 @@ def stream_issues(projects: list[Project], params: StreamParams,
                   user: AbstractBaseUser) -> QuerySet[Issue]:
     """The issues of `projects` that the parameters select, sorted, with what rows show joined
     (raises SearchError for a query it cannot read)."""
-    issues = Issue.objects.filter(project_id__in=[project.pk for project in projects],
-                                  merged_into__isnull=True)
-    if params.environment:
-        environment = search.Term("environment", params.environment)
-        issues = issues.filter(search.term_filter(environment, user))
-    issues = search.apply(issues, params.query, user)
-    return search.sort(issues, params.sort).select_related(*ROW_RELATIONS)
+    issues = Issue.objects.filter(project_id__in=[project.pk for project in projects])
+    return matching_issues(issues, params.query, user, params.sort,
+                           [params.environment]).select_related(*ROW_RELATIONS)
 
 
 def live_filter(params: StreamParams) -> dict[str, str]:
@@ -182,16 +163,6 @@ def environments(projects: list[Project]) -> list[str]:
     names = (Environment.objects.filter(project__in=projects).order_by("name")
              .values_list("name", flat=True).distinct())
     return list(names[:MAX_ENVIRONMENTS])
-
-
-def assignee_choices(organization: Organization) -> list[tuple[str, str]]:
-    """(value, label) for the assign menu: the members, then the teams (`#slug`); the values
-    are what errortrack.api.issues.resolve_assignee reads."""
-    members = (Member.objects.filter(organization=organization).select_related("user")
-               .order_by("user__username"))
-    users = [(f"user:{member.user_id}", member.user.get_username()) for member in members]
-    teams = [(f"team:{team.pk}", f"#{team.slug}") for team in organization.teams.all()]
-    return users + teams
 
 
 # --- rows ----------------------------------------------------------------------------------------
@@ -279,8 +250,7 @@ def rows_for(issues: list[Issue], user: AbstractBaseUser, stats_period: str = "2
     if not issues:
         return []
     ids = [issue.pk for issue in issues]
-    bookmarked = set(IssueBookmark.objects.filter(issue_id__in=ids, user=user.pk)
-                     .values_list("issue_id", flat=True))
+    bookmarked = bookmarked_ids(ids, user)
     now = timezone.now()
     counts = slot_counts(ids, stats_period, now)
     return [_row(issue, issue.pk in bookmarked, counts[issue.pk], stats_period, now)
@@ -293,63 +263,3 @@ def rendered_rows(issues: list[Issue], user: AbstractBaseUser, stats_period: str
     return [{"id": str(issue.pk), "html": render_to_string("errortrack/issues/_row.html",
                                                            {"row": row})}
             for issue, row in zip(issues, rows_for(issues, user, stats_period), strict=True)]
-
-
-# --- bulk changes --------------------------------------------------------------------------------
-
-def selected_issues(organization: Organization, raw_ids: list[str]) -> list[Issue]:
-    """The issues a bulk form selected. Raises BulkError for ids no page shows, Http404 when
-    one is not the organization's (so nothing tells an outsider it exists); issues merged
-    away since the page was loaded are left out."""
-    if len(raw_ids) > MAX_BULK:
-        raise BulkError(f"Select at most {MAX_BULK} issues at once.")
-    ids = {access.object_id(raw) for raw in raw_ids}
-    if None in ids:
-        raise BulkError("id must be issue ids.")
-    issues = list(Issue.objects.filter(project__organization=organization, pk__in=ids)
-                  .select_related(*ROW_RELATIONS).order_by("id"))
-    if len(issues) != len(ids):
-        raise Http404("No such issue.")
-    return [issue for issue in issues if issue.merged_into_id is None]
-
-
-def _assignee_name(assignee: AbstractBaseUser | Team | None) -> str:
-    if assignee is None:
-        return "nobody"
-    return f"#{assignee.slug}" if isinstance(assignee, Team) else assignee.get_username()
-
-
-def _plural(count: int) -> str:
-    return f"{count} issue{'' if count == 1 else 's'}"
-
-
-@transaction.atomic
-def apply_bulk(action: str, issues: list[Issue], user: AbstractBaseUser,
-               organization: Organization, assignee: str = "") -> str:
-    """Carry out a bulk action through errortrack.actions (all or nothing); return what was
-    done, for the page. Every member may triage, as in the API (errortrack.access)."""
-    if action not in BULK_ACTIONS:
-        raise BulkError(f"action must be one of {', '.join(BULK_ACTIONS)}.")
-    if not issues:
-        raise ValidationError("Select at least one issue.")
-    if action in STATUS_OF_ACTION:
-        for issue in issues:
-            actions.set_issue_status(issue, STATUS_OF_ACTION[action], user)
-        return f"{STATUS_OF_ACTION[action].label}: {_plural(len(issues))}."
-    if action == "assign":
-        target = resolve_assignee(assignee, organization)
-        for issue in issues:
-            actions.assign_issue(issue, target, user)
-        return f"Assigned {_plural(len(issues))} to {_assignee_name(target)}."
-    if len(issues) < 2:
-        raise ValidationError("Merging needs at least two issues.")
-    parent = actions.merge_issues(issues, user)
-    return f"Merged {_plural(len(issues))} into {parent.short_id_display}."
-
-
-def safe_next(url: str | None, fallback: str) -> str:
-    """Where to go after a bulk change: `url` when it is a path on this site, else `fallback`
-    (never another host, however the URL is spelt)."""
-    if url and url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=None):
-        return url
-    return fallback

@@ -1,42 +1,38 @@
 """One issue: its header and status actions, charts, tags, an event in full (exception chain,
 stack trace, breadcrumbs, request, contexts), navigation between events, activity.
 
-The page reads what the API reads (errortrack.api.serializers and errortrack.api.events) and
-changes what it changes, through errortrack.actions: every member triages (status, assignee,
+The page reads what the API reads (errortrack.queries) and changes what it changes, through
+errortrack.actions: every member triages (status, assignee,
 bookmark, comments); deleting an issue needs the owner or admin role, as in the API. Its
 number of queries is fixed; the event's size only costs rendering time.
 """
 
-import re
-from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Sum, Window
-from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from errortrack import access, actions
-from errortrack.api import serializers
-from errortrack.api.activity import ACTIVITY_SHOWN
-from errortrack.api.events import neighbours, tag_value_json
-from errortrack.api.issues import resolve_assignee
-from errortrack.models import Activity, Event, Issue, IssueTagValue, Member, Organization
+from errortrack.models import Event, Issue
 from errortrack.presenters import activity as activity_view
 from errortrack.presenters import charts as chart_view
 from errortrack.presenters import event as event_view
-from health.models import CronMonitor, UptimeMonitor
+from errortrack.queries import issue_links
+from errortrack.queries.activity import recent_activity
+from errortrack.queries.assignees import assignee_choices, resolve_assignee
+from errortrack.queries.events import find_event, neighbours
+from errortrack.queries.issues import bookmarked_ids, slot_counts, substatus
+from errortrack.queries.tags import tag_distribution
+from errortrack.views.redirects import safe_next
 
 TAG_KEYS_SHOWN = 8
 TAG_VALUES_SHOWN = 5
-EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
 # The ignore durations offered (minutes; "" is until unresolved by hand).
 IGNORE_CHOICES = [("", "forever"), ("30", "30 minutes"), ("120", "2 hours"),
                   ("1440", "24 hours"), ("10080", "1 week")]
@@ -44,60 +40,22 @@ IGNORE_CHOICES = [("", "forever"), ("30", "30 minutes"), ("120", "2 hours"),
 
 # --- reading -----------------------------------------------------------------------------------
 
-def find_event(issue: Issue, event_id: str | None) -> Event | None:
-    """The event a URL names: an id, `latest` (also when none is named) or `oldest`. None
-    when the issue has no stored event (retention deletes events, not issues)."""
-    events = Event.objects.filter(issue=issue)
-    if event_id in (None, "latest"):
-        return events.order_by("-timestamp", "-pk").first()
-    if event_id == "oldest":
-        return events.order_by("timestamp", "pk").first()
-    wanted = event_id.replace("-", "").lower()
-    event = events.filter(event_id=wanted).first() if EVENT_ID.match(wanted) else None
-    if event is None:
-        raise Http404("No such event.")
-    return event
-
-
 def event_neighbours(event: Event | None) -> tuple[str | None, str | None]:
     if event is None or event.timestamp is None:
         return None, None
     return neighbours(event)
 
 
-def tag_distribution(issue: Issue) -> list[chart_view.TagSummary]:
-    """The most frequent keys, each with its top values and their share: the API's tag
-    query and value shape, with the top values of all keys read at once (one query, not one
-    per key)."""
-    keys = list(IssueTagValue.objects.filter(issue=issue).values("key")
-                .annotate(total=Sum("times_seen")).order_by("-total", "key")[:TAG_KEYS_SHOWN])
-    rank = Window(RowNumber(), partition_by=[F("key")],
-                  order_by=[F("times_seen").desc(), F("value").asc()])
-    top = (IssueTagValue.objects.filter(issue=issue, key__in=[row["key"] for row in keys])
-           .annotate(rank=rank).filter(rank__lte=TAG_VALUES_SHOWN).order_by("key", "rank"))
-    values: dict[str, list[dict]] = defaultdict(list)
-    for row in top if keys else ():
-        values[row.key].append(tag_value_json(row))
-    return [chart_view.tag_summary(row["key"], row["total"], values[row["key"]])
-            for row in keys]
+def tag_summaries(issue: Issue) -> list[chart_view.TagSummary]:
+    """The most frequent keys, each with its top values and their share."""
+    return [chart_view.tag_summary(tag.key, tag.total, tag.top_values)
+            for tag in tag_distribution(issue, TAG_KEYS_SHOWN, TAG_VALUES_SHOWN)]
 
 
-def charts(issue: Issue, hourly: list) -> list[chart_view.BarChart]:
-    """Events per hour over 24 hours (the stats the API already computed for the header)
-    and per day over 14 days."""
-    daily = serializers.slot_counts([issue.pk], "14d", timezone.now())[issue.pk]
+def charts(hourly: list, daily: list) -> list[chart_view.BarChart]:
+    """Events per hour over 24 hours and per day over 14 days."""
     return [chart_view.bar_chart(hourly, 3600, "Last 24 hours"),
             chart_view.bar_chart(daily, 86400, "Last 14 days")]
-
-
-def assignee_choices(organization: Organization) -> tuple[list[Member], dict[str, str]]:
-    """The organization's members, and what to call each person and team by the value the
-    assignee form and the activity log name them with ("user:<id>", "team:<id>")."""
-    members = list(Member.objects.filter(organization=organization).select_related("user")
-                   .order_by("user__username"))
-    names = {f"user:{m.user_id}": activity_view.display_name(m.user) for m in members}
-    names.update({f"team:{team.pk}": f"#{team.slug}" for team in organization.teams.all()})
-    return members, names
 
 
 def assigned_value(issue: Issue) -> str:
@@ -106,48 +64,33 @@ def assigned_value(issue: Issue) -> str:
     return f"team:{issue.assigned_team_id}" if issue.assigned_team_id else ""
 
 
-def monitor_url(issue: Issue) -> str:
-    """The failing monitor's page for uptime and cron issues; the project's monitor list
-    when the monitor is gone."""
-    project = issue.project
-    org_slug = project.organization.slug
-    try:
-        if issue.kind == Issue.Kind.CRON:
-            cron = CronMonitor.objects.filter(issue=issue).only("slug").first()
-            if cron is not None:
-                return reverse("monitor-cron", args=[org_slug, project.slug, cron.slug])
-        elif issue.kind == Issue.Kind.UPTIME:
-            uptime = UptimeMonitor.objects.filter(issue=issue).only("pk").first()
-            if uptime is not None:
-                return reverse("monitor-uptime", args=[org_slug, project.slug, uptime.pk])
-    except NoReverseMatch:
-        pass
-    return reverse("monitors", args=[org_slug, project.slug])
-
-
 def page_context(request: HttpRequest, issue: Issue, event: Event | None, here: str) -> dict:
     """Everything the page shows, in a fixed number of queries; `here` is where its forms
     come back to."""
-    live_since = timezone.now().isoformat()  # before reading: live updates resume from here
-    [summary] = serializers.issues([issue], request.user, "24h")
+    now = timezone.now()
+    live_since = now.isoformat()  # before reading: live updates resume from here
     organization = issue.project.organization
-    members, names = assignee_choices(organization)
-    me = next((m for m in members if m.user_id == request.user.pk), None)
+    choices = assignee_choices(organization)
+    names = {choice.value: choice.label for choice in choices}
+    me = next((choice.member for choice in choices
+               if choice.member and choice.member.user_id == request.user.pk), None)
     previous_id, next_id = event_neighbours(event)
-    entries = Activity.objects.filter(issue=issue).select_related("user")[:ACTIVITY_SHOWN]
+    hourly = slot_counts([issue.pk], "24h", now)[issue.pk]
+    daily = slot_counts([issue.pk], "14d", now)[issue.pk]
     return {
         "issue": issue, "project": issue.project, "organization": organization,
-        "summary": summary, "bookmarked": summary["isBookmarked"],
-        "charts": charts(issue, summary["stats"]["24h"]), "tags": tag_distribution(issue),
+        "summary": {"substatus": substatus(issue, now)},
+        "bookmarked": issue.pk in bookmarked_ids([issue.pk], request.user),
+        "charts": charts(hourly, daily), "tags": tag_summaries(issue),
         "event_row": event, "event": event_view.present(event.data) if event else None,
         "previous_id": previous_id, "next_id": next_id,
-        "activity": activity_view.activity_entries(entries, names),
+        "activity": activity_view.activity_entries(recent_activity(issue.pk), names),
         "people": [(key, name) for key, name in names.items() if key.startswith("user:")],
         "teams": [(key, name) for key, name in names.items() if key.startswith("team:")],
         "assigned": assigned_value(issue),
         "assigned_name": names.get(assigned_value(issue), ""),
         "can_delete": me is not None and me.can_manage,
-        "monitor_url": monitor_url(issue) if issue.kind != Issue.Kind.ERROR else "",
+        "monitor_url": issue_links.source_url(issue),
         "ignore_choices": IGNORE_CHOICES, "here": here, "live_since": live_since,
     }
 
@@ -251,11 +194,8 @@ ACTIONS = {"resolve": _resolve, "resolve_next_release": _resolve_next, "unresolv
 def next_url(request: HttpRequest, issue: Issue) -> str:
     """Where to go back to: `next` when it is a path on this site, else the issue page (an
     action form must not send people elsewhere)."""
-    wanted = request.POST.get("next", "")
-    if wanted.startswith("/") and url_has_allowed_host_and_scheme(
-            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return wanted
-    return reverse("issue-detail", args=[issue.project.organization.slug, issue.pk])
+    return safe_next(request.POST.get("next", ""),
+                     reverse("issue-detail", args=[issue.project.organization.slug, issue.pk]))
 
 
 def delete_issue(request: HttpRequest, org_slug: str, issue_id: str) -> HttpResponse:

@@ -1,6 +1,7 @@
 """The issue stream: a project's issues, or an organization's, with search, sort, pages and
-bulk changes (the triage UI's first page). The logic is in errortrack.presenters.issue_stream; these
-views check tenancy (errortrack.access), read the request and render."""
+bulk changes (the triage UI's first page). The logic is in errortrack.presenters.issue_stream
+and errortrack.views.bulk; these views check tenancy (errortrack.access), read the request and
+render."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,9 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from errortrack import access, search
+from errortrack import access
 from errortrack.models import Organization, Project
 from errortrack.presenters import issue_stream
+from errortrack.queries import search
+from errortrack.queries.assignees import assignee_choices
+from errortrack.views import bulk
+from errortrack.views.redirects import safe_next
 
 
 @login_required
@@ -41,7 +46,8 @@ def _stream(request: HttpRequest, organization: Organization,
                "live_since": live_since,
                "organizations": access.organizations_for_user(request.user),
                "sorts": issue_stream.SORT_LABELS, "stats_periods": issue_stream.PERIOD_NAMES,
-               "assignees": issue_stream.assignee_choices(organization),
+               "assignees": [(choice.value, choice.label)
+                             for choice in assignee_choices(organization)],
                "here": request.get_full_path(), "error": "", "rows": [], "shown": []}
     try:
         params = issue_stream.read_params(request.GET)
@@ -79,13 +85,13 @@ def _params_as_typed(request: HttpRequest) -> issue_stream.StreamParams:
 def bulk_change(request: HttpRequest, org_slug: str) -> HttpResponse:
     """Resolve, ignore, unresolve, assign or merge the selected issues, then go back."""
     organization = access.get_organization_for_user(request.user, org_slug)
-    back = issue_stream.safe_next(request.POST.get("next"),
-                                  reverse("issue-stream-org", args=[organization.slug]))
+    back = safe_next(request.POST.get("next"),
+                     reverse("issue-stream-org", args=[organization.slug]))
     try:
-        issues = issue_stream.selected_issues(organization, request.POST.getlist("id"))
-        done = issue_stream.apply_bulk(request.POST.get("action", ""), issues, request.user,
-                                       organization, request.POST.get("assignee", ""))
-    except issue_stream.BulkError as error:
+        issues = bulk.selected_issues(organization, request.POST.getlist("id"))
+        done = bulk.apply_bulk(request.POST.get("action", ""), issues, request.user,
+                               organization, request.POST.get("assignee", ""))
+    except bulk.BulkError as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -1,0 +1,48 @@
+"""An issue's tags: the one tag distribution (top keys, each with its top values), and one
+key's values."""
+
+from dataclasses import dataclass
+
+from django.db.models import F, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
+
+from errortrack.models import Issue, IssueTagValue
+
+
+@dataclass(frozen=True)
+class TagDistribution:
+    key: str
+    total: int  # events carrying the key
+    top_values: list[IssueTagValue]  # most frequent first
+
+
+def tag_values(issue: Issue, key: str) -> QuerySet[IssueTagValue]:
+    """Every value of one key, most frequent first."""
+    return IssueTagValue.objects.filter(issue=issue, key=key).order_by("-times_seen", "value")
+
+
+def tag_total(issue: Issue, key: str) -> int | None:
+    """Events carrying `key`; None when no event did."""
+    return IssueTagValue.objects.filter(issue=issue, key=key).aggregate(
+        total=Sum("times_seen"))["total"]
+
+
+def tag_distribution(issue: Issue, keys: int, values: int,
+                     only_key: str | None = None) -> list[TagDistribution]:
+    """The `keys` most frequent keys (or just `only_key`), each with its `values` most frequent
+    values: two queries however many keys."""
+    rows = IssueTagValue.objects.filter(issue=issue)
+    if only_key is not None:
+        rows = rows.filter(key=only_key)
+    totals = list(rows.values("key").annotate(total=Sum("times_seen"))
+                  .order_by("-total", "key")[:keys])
+    if not totals:
+        return []
+    rank = Window(RowNumber(), partition_by=[F("key")],
+                  order_by=[F("times_seen").desc(), F("value").asc()])
+    top = (IssueTagValue.objects.filter(issue=issue, key__in=[row["key"] for row in totals])
+           .annotate(rank=rank).filter(rank__lte=values).order_by("key", "rank"))
+    by_key: dict[str, list[IssueTagValue]] = {row["key"]: [] for row in totals}
+    for value in top:
+        by_key[value.key].append(value)
+    return [TagDistribution(row["key"], row["total"], by_key[row["key"]]) for row in totals]
