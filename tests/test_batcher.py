@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
+from errortrack.compat.errors import RequestRejected
 from errortrack.ingest.batcher import InboxBatcher
-from errortrack.ingest.errors import RequestRejected
 from errortrack.ingest.inbox import Accepted
 from errortrack.ingest.keys import KeyInfo, load_key
 from errortrack.models import InboxItem

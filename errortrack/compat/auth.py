@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from errortrack.ingest.errors import RequestRejected
+from errortrack.compat.errors import RequestRejected
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 

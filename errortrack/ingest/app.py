@@ -24,6 +24,7 @@ from django.conf import settings
 
 from errortrack import metrics
 from errortrack.compat.auth import AuthError, request_key, resolve_key
+from errortrack.compat.errors import PayloadTooLarge, RequestRejected
 from errortrack.compat.json import JSONError, loads_lenient
 from errortrack.ingest import cron, keys
 from errortrack.ingest.batcher import batcher
@@ -34,7 +35,6 @@ from errortrack.ingest.envelope import (
     normalize_event_id,
     parse_envelope,
 )
-from errortrack.ingest.errors import PayloadTooLarge, RequestRejected
 from errortrack.ingest.inbox import Accepted
 from errortrack.ingest.quotas import Limited, rate_limits_header
 from errortrack.ingest.streams import BodyReader

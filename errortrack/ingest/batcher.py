@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections, transaction
 
-from errortrack.ingest.errors import RequestRejected
+from errortrack.compat.errors import RequestRejected
 from errortrack.ingest.inbox import Accepted, inbox_row, ring_doorbell
 from errortrack.ingest.keys import KeyInfo
 from errortrack.ingest.quotas import Limited, grant

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs
 
 import orjson
 
+from errortrack.compat.errors import PayloadTooLarge, RequestRejected
 from errortrack.compat.json import JSONError, loads_lenient
-from errortrack.ingest.errors import PayloadTooLarge, RequestRejected
 from errortrack.ingest.inbox import Accepted
 
 CRON_PATH = re.compile(r"^/api/(\d{1,18})/cron/([^/]{1,200})/([^/]{1,100})/?$")

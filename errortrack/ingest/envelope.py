@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from errortrack.compat.errors import PayloadTooLarge, RequestRejected
 from errortrack.compat.json import JSONError, loads_lenient
-from errortrack.ingest.errors import PayloadTooLarge, RequestRejected
 
 _EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
 _WHITESPACE = b" \t\r\n"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import brotli
 import zstandard
 
-from errortrack.ingest.errors import PayloadTooLarge, RequestRejected
+from errortrack.compat.errors import PayloadTooLarge, RequestRejected
 
 STEP_BYTES = 256 * 1024  # the most any decoder produces per call
 # zstandard cannot bound one call's output, so it gets small input slices instead: one slice
