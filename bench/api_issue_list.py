@@ -59,6 +59,7 @@ def event_documents() -> list[bytes]:
     django.setup()
     from datetime import UTC, datetime
 
+    from errortrack.digest.derive import derive
     from errortrack.digest.normalize import Received, normalize
     from errortrack.fields import _compressor, _dumps_json_bytes
     documents = []
@@ -76,7 +77,8 @@ def event_documents() -> list[bytes]:
                                            "context_line": f"step_{i + 1}()",
                                            "vars": {"i": str(i)}} for i in range(6)]}}]}}
         received = Received(event_id="0" * 32, received_at=datetime.now(UTC))
-        documents.append(_compressor.compress(_dumps_json_bytes(normalize(payload, received))))
+        event = derive(normalize(payload, received))
+        documents.append(_compressor.compress(_dumps_json_bytes(event)))
     return documents
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from errortrack.digest.derive import derive
 from errortrack.digest.grouping import ALGORITHMS, CURRENT, group
 from errortrack.digest.grouping.v1 import normalize_function, normalize_message
 from errortrack.digest.normalize import Received, normalize
@@ -19,12 +20,13 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def hash_of(payload: dict) -> str:
-    event = normalize(copy.deepcopy(payload), Received("a" * 32, NOW), False)
+    event = derive(normalize(copy.deepcopy(payload), Received("a" * 32, NOW), False))
     return group(event).hash
 
 
 def components_of(payload: dict) -> tuple[str, ...]:
-    return group(normalize(copy.deepcopy(payload), Received("a" * 32, NOW), False)).components
+    event = derive(normalize(copy.deepcopy(payload), Received("a" * 32, NOW), False))
+    return group(event).components
 
 
 @pytest.mark.parametrize("name", sorted(EVENTS))
@@ -39,7 +41,7 @@ def test_every_pinned_hash_has_its_event():
 
 def test_v1_is_the_current_algorithm_and_registered_by_name():
     assert CURRENT == "v1" and set(ALGORITHMS) == {"v1"}
-    assert group(normalize({}, Received("a" * 32, NOW))).version == "v1"
+    assert group(derive(normalize({}, Received("a" * 32, NOW)))).version == "v1"
 
 
 def python_error(lineno: int = 42, transaction: str | None = None, value: str = "'sku'",

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
+from errortrack.digest.derive import derive
 from errortrack.digest.normalize import MAX_STRING, Received, normalize
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -12,7 +13,7 @@ EVENT_ID = "a" * 32
 
 
 def norm(payload: dict, client_ip: str | None = "203.0.113.9", suspicious: bool = False) -> dict:
-    return normalize(payload, Received(EVENT_ID, NOW, client_ip), suspicious)
+    return derive(normalize(payload, Received(EVENT_ID, NOW, client_ip), suspicious))
 
 
 @pytest.mark.parametrize("timestamp", [

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
+from errortrack.digest.derive import derive
 from errortrack.digest.normalize import Received, normalize
 from errortrack.digest.scrub import FILTERED, config_for, luhn_valid, scrub, scrub_text
 
@@ -16,7 +17,7 @@ PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE K
 
 
 def scrubbed(payload: dict, config=DEFAULTS) -> dict:
-    event = normalize(payload, Received("a" * 32, NOW, "203.0.113.9"), False)
+    event = derive(normalize(payload, Received("a" * 32, NOW, "203.0.113.9"), False))
     document = scrub(event, config)
     assert orjson.loads(document) == event  # what is stored is the scrubbed event
     return event
@@ -146,6 +147,6 @@ def test_debug_meta_is_left_alone():
 
 def test_an_event_with_nothing_to_filter_is_serialized_once_and_unchanged():
     payload = {"message": "nothing secret", "extra": {"count": 3}}
-    event = normalize(payload, Received("a" * 32, NOW), False)
+    event = derive(normalize(payload, Received("a" * 32, NOW), False))
     before = orjson.dumps(event)
     assert scrub(event, DEFAULTS) == before

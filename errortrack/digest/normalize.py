@@ -2,8 +2,9 @@
 
 The output is what the digest scrubs, groups and stores, and what the UI and API read: Sentry's
 normalized event (exception as `{values}`, breadcrumbs as `{values}`, tags and request headers,
-cookies and query as `[key, value]` pairs, `logentry` for messages), plus derived fields: `title`,
-`culprit`, `metadata`, `type`, and an `errors` list saying what was fixed or dropped. Over-long
+cookies and query as `[key, value]` pairs, `logentry` for messages), plus an `errors` list saying
+what was fixed or dropped; the next stage (errortrack.digest.derive) adds what Sentry derives
+from it (title, culprit, metadata, type, derived tags). Over-long
 values are trimmed as Relay does instead of rejecting the event, and every string is made
 storable (PostgreSQL refuses `\\u0000` and lone surrogates in text, SDKs send both).
 """
@@ -182,8 +183,6 @@ class Normalizer:
         event["tags"] = self.tags(payload.get("tags"))
         if payload.get("culprit") and isinstance(payload["culprit"], str):
             event["culprit"] = payload["culprit"][:MAX_CULPRIT]
-        derive(event)
-        event["tags"] = merge_derived_tags(event)
         if self.errors:
             event["errors"] = self.errors
         return event
@@ -575,125 +574,6 @@ def repr_json(value: Any) -> str:
         return orjson.dumps(value).decode()
     except TypeError:
         return str(value)
-
-
-# --- derived fields ------------------------------------------------------------------------------
-
-def main_exception(event: dict) -> dict | None:
-    values = (event.get("exception") or {}).get("values") or []
-    return values[-1] if values else None
-
-
-def crash_frame(event: dict) -> dict | None:
-    """The frame the error happened in: the newest in-app frame of the main exception (or of
-    the crashed thread), else its newest frame."""
-    exc = main_exception(event)
-    stacktrace = (exc or {}).get("stacktrace")
-    if stacktrace is None:
-        threads = (event.get("threads") or {}).get("values") or []
-        chosen = next((t for t in threads if t.get("crashed")), None) or next(
-            (t for t in threads if t.get("current")), None) or (threads[0] if threads else None)
-        stacktrace = (chosen or {}).get("stacktrace")
-    frames = (stacktrace or {}).get("frames") or []
-    for frame in reversed(frames):
-        if frame.get("in_app"):
-            return frame
-    return frames[-1] if frames else None
-
-
-def first_line(text: str, limit: int) -> str:
-    line = next((part for part in text.splitlines() if part.strip()), "").strip()
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def derive(event: dict) -> None:
-    """title, culprit, metadata and type, from the normalized event."""
-    exc = main_exception(event)
-    frame = crash_frame(event)
-    metadata: dict[str, Any] = {}
-    if exc is not None:
-        event["type"] = "error"
-        exc_type, value = exc.get("type") or "", exc.get("value") or ""
-        if exc_type and value:
-            title = f"{exc_type}: {first_line(value, MAX_TITLE)}"
-        else:
-            title = first_line(exc_type or value, MAX_TITLE) or "<unknown error>"
-        metadata.update({"type": exc_type, "value": value[:1024]})
-    else:
-        event["type"] = "default"
-        message = event.get("message") or ""
-        title = first_line(message, MAX_TITLE) or event.get("transaction") or "<unlabeled event>"
-        metadata["title"] = title
-    if frame is not None:
-        for key in ("filename", "function"):
-            if frame.get(key):
-                metadata[key] = frame[key]
-        if frame.get("in_app") is not None:
-            metadata["in_app_frame"] = frame["in_app"]
-    event["title"] = title[:MAX_TITLE]
-    event["metadata"] = metadata
-    event["culprit"] = (event.get("transaction") or event.get("culprit")
-                        or frame_culprit(frame))[:MAX_CULPRIT]
-
-
-def frame_culprit(frame: dict | None) -> str:
-    if frame is None:
-        return ""
-    where = frame.get("module") or frame.get("filename") or frame.get("abs_path") or ""
-    function = frame.get("function")
-    return f"{where} in {function}" if where and function else where or function or ""
-
-
-def user_tag(user: dict | None) -> str | None:
-    """Sentry's `user` tag: the user's first identity of id, username, email, IP address."""
-    if not user:
-        return None
-    for key, prefix in (("id", "id"), ("username", "username"), ("email", "email"),
-                        ("ip_address", "ip")):
-        value = user.get(key)
-        if isinstance(value, str) and value and value != FILTERED:
-            return f"{prefix}:{value}"[:MAX_TAG_VALUE]
-    return None
-
-
-def merge_derived_tags(event: dict) -> list[list[str]]:
-    """The SDK's tags plus what Sentry derives (level, environment, release, …); the SDK's
-    own value wins where both name a key."""
-    tags = list(event.get("tags") or [])
-    have = {key for key, _ in tags}
-    contexts = event.get("contexts") or {}
-    exc = main_exception(event)
-    mechanism = (exc or {}).get("mechanism") or {}
-    request = event.get("request") or {}
-    derived = [
-        ("level", event.get("level")), ("environment", event.get("environment")),
-        ("release", event.get("release")), ("dist", event.get("dist")),
-        ("logger", event.get("logger")), ("transaction", event.get("transaction")),
-        ("server_name", event.get("server_name")), ("user", user_tag(event.get("user"))),
-        ("url", request.get("url")),
-        ("mechanism", mechanism.get("type")),
-        ("handled", None if mechanism.get("handled") is None
-         else ("yes" if mechanism["handled"] else "no")),
-        ("os.name", (contexts.get("os") or {}).get("name")),
-        ("runtime", " ".join(str(part) for part in (
-            (contexts.get("runtime") or {}).get("name"),
-            (contexts.get("runtime") or {}).get("version")) if part) or None),
-        ("browser", " ".join(str(part) for part in (
-            (contexts.get("browser") or {}).get("name"),
-            (contexts.get("browser") or {}).get("version")) if part) or None),
-        ("device", (contexts.get("device") or {}).get("model")),
-    ]
-    for key, value in derived:
-        if key in have or not isinstance(value, str) or not value.strip():
-            continue
-        value = value.strip()
-        if len(value) > MAX_TAG_VALUE or "\n" in value:
-            value = value.splitlines()[0][:MAX_TAG_VALUE] if value.splitlines() else ""
-            if not value:
-                continue
-        tags.append([key, value])
-        have.add(key)
-    return tags
 
 
 # --- making every string storable --------------------------------------------------------------

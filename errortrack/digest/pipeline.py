@@ -1,9 +1,9 @@
-"""The digest: inbox event items → normalized, scrubbed, grouped, stored.
+"""The digest: inbox event items → normalized, derived, scrubbed, grouped, stored.
 
-`prepare` runs per item and only computes (parse, normalize, scrub, group), so a bad item fails
-alone and, on SQLite, no write lock is held meanwhile. `store` writes a whole batch in the
-caller's transaction (errortrack.digest.consume claims the items, isolates failures by splitting
-the batch, and quarantines poison items). `store_synthetic` is the one entry for events
+`prepare` runs per item and only computes (parse, normalize, derive, scrub, group), so a bad
+item fails alone and, on SQLite, no write lock is held meanwhile. `store` writes a whole batch
+in the caller's transaction (errortrack.digest.consume claims the items, isolates failures by
+splitting the batch, and quarantines poison items). `store_synthetic` is the one entry for events
 errortrack makes itself (monitor failures): the same scrub and store, grouped by their source.
 """
 
@@ -16,9 +16,10 @@ import orjson
 from django.db import transaction
 
 from errortrack.compat.json import JSONError, loads_lenient
+from errortrack.digest.derive import derive, user_tag
 from errortrack.digest.facts import Facts, publish_on_commit
 from errortrack.digest.grouping import Grouping, group
-from errortrack.digest.normalize import Received, event_datetime, normalize, user_tag
+from errortrack.digest.normalize import Received, event_datetime, normalize
 from errortrack.digest.scrub import ScrubConfig, config_for, scrub
 from errortrack.digest.store import PreparedEvent, store_batch, user_hash
 from errortrack.models import InboxItem, Project
@@ -71,8 +72,8 @@ def prepare(item: InboxItem, settings: ProjectSettings) -> PreparedEvent:
     payload, suspicious = parse(bytes(item.payload))
     if not isinstance(payload, dict):
         raise JSONError(f"{item.item_type} payload is not a JSON object")
-    event = normalize(payload, Received(item.event_id, item.received_at, item.client_ip),
-                      suspicious)
+    event = derive(normalize(payload, Received(item.event_id, item.received_at, item.client_ip),
+                             suspicious))
     if item.item_type == "feedback":
         as_feedback(event)
     document = scrub(event, settings.scrub)
@@ -138,7 +139,7 @@ def synthetic_event(synthetic: Synthetic, now: datetime) -> dict:
         payload["environment"] = synthetic.environment
     if synthetic.release:
         payload["release"] = synthetic.release
-    event = normalize(payload, Received(payload["event_id"], now))
+    event = derive(normalize(payload, Received(payload["event_id"], now)))
     event["title"] = synthetic.title[:255]
     event["culprit"] = synthetic.culprit[:200]
     event["metadata"] = {"title": synthetic.title[:255], "value": synthetic.message[:1024]}
