@@ -1,23 +1,20 @@
-"""The alerts API routes, under /api/0/ beside errortrack's."""
+"""The alerts pages' routes (channels of an organization, rules of a project)."""
 
 from django.urls import path
 
-from alerts import api
-
-ORG = "organizations/<slug:org_slug>"
-PROJECT = "projects/<slug:org_slug>/<slug:project_slug>"
+from alerts import views
 
 urlpatterns = [
-    path(f"{ORG}/alert-channels/", api.ChannelList.as_view(), name="api-alert-channels"),
-    path(f"{ORG}/alert-channels/<str:channel_id>/", api.ChannelDetail.as_view(),
-         name="api-alert-channel"),
-    path(f"{ORG}/alert-channels/<str:channel_id>/test/", api.ChannelTest.as_view(),
-         name="api-alert-channel-test"),
-    path(f"{ORG}/issues/<str:issue_id>/alert-snooze/", api.IssueAlertSnooze.as_view(),
-         name="api-issue-alert-snooze"),
-    path(f"{PROJECT}/alert-rules/", api.RuleList.as_view(), name="api-alert-rules"),
-    path(f"{PROJECT}/alert-rules/<str:rule_id>/", api.RuleDetail.as_view(),
-         name="api-alert-rule"),
-    path(f"{PROJECT}/alert-deliveries/", api.DeliveryList.as_view(),
-         name="api-alert-deliveries"),
+    path("settings/<slug:org_slug>/alerts/channels/", views.channel_list,
+         name="alert-channels"),
+    path("settings/<slug:org_slug>/alerts/channels/new/", views.channel_create,
+         name="alert-channel-create"),
+    path("settings/<slug:org_slug>/alerts/channels/<str:channel_id>/", views.channel_change,
+         name="alert-channel-change"),
+    path("settings/<slug:org_slug>/projects/<slug:project_slug>/alerts/", views.rule_list,
+         name="alert-rules"),
+    path("settings/<slug:org_slug>/projects/<slug:project_slug>/alerts/new/",
+         views.rule_create, name="alert-rule-create"),
+    path("settings/<slug:org_slug>/projects/<slug:project_slug>/alerts/<str:rule_id>/",
+         views.rule_change, name="alert-rule-change"),
 ]

@@ -83,7 +83,7 @@ def main() -> None:
     django.setup()
     from django.utils import timezone
 
-    from health.uptime_history import uptime_stats_for
+    from health.uptime.history import uptime_stats_for
 
     started = time.perf_counter()
     ids = add_monitors(project_id, args.monitors)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from errortrack.models import Project
 from health import crons
 from health.models import CronMonitor, UptimeMonitor
-from health.uptime import parse_expected_status
+from health.uptime.probes import parse_expected_status
 
 UPTIME_FIELDS = ("name", "url", "method", "interval_seconds", "timeout_seconds",
                  "expected_status", "expected_keyword", "failure_threshold",

@@ -20,7 +20,7 @@ from errortrack.api.serializers import iso
 from health import access as health_access
 from health import actions, crons, inputs
 from health.models import CheckIn, CronMonitor, UptimeMonitor, UptimeResult
-from health.uptime_history import uptime_stats
+from health.uptime.history import uptime_stats
 
 RECENT_RESULTS = 50
 READ_WRITE = {"GET": "project:read", "POST": "project:write", "PUT": "project:write",

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from health import actions as monitor_actions
 from health import crons
-from health.chart import nice_ceiling, response_chart
 from health.models import CronMonitor, UptimeMonitor, UptimeResult
+from health.uptime.chart import nice_ceiling, response_chart
 from tests.factories import make_user
 from tests.monitor_factories import check_in, record_check
 

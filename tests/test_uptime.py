@@ -22,7 +22,7 @@ from errortrack.models import Activity, Issue
 from health import actions
 from health.models import UptimeHour, UptimeMonitor, UptimeResult
 from health.uptime import claim_due, parse_expected_status, probe, run_uptime_checks
-from health.uptime_history import (
+from health.uptime.history import (
     delete_expired_results,
     keep_result,
     uptime_stats,

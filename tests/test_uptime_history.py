@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 
 from health.models import UptimeHour, UptimeResult
-from health.uptime_history import (
+from health.uptime.history import (
     STATS_WINDOWS,
     delete_expired_results,
     keep_result,

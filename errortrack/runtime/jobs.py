@@ -44,7 +44,7 @@ def periodic_jobs() -> list[PeriodicJob]:
         PeriodicJob("health.crons", settings.ERRORTRACK_CRON_SCHEDULER_INTERVAL_SECONDS,
                     import_string("health.crons.evaluate_crons")),
         PeriodicJob("health.uptime_retention", settings.ERRORTRACK_RETENTION_INTERVAL_SECONDS,
-                    import_string("health.uptime_history.delete_expired_results")),
+                    import_string("health.uptime.history.delete_expired_results")),
         PeriodicJob("health.cron_retention", settings.ERRORTRACK_RETENTION_INTERVAL_SECONDS,
                     import_string("health.crons.delete_expired_checkins")),
     ]

@@ -21,8 +21,9 @@ from django.db import transaction
 
 from errortrack import metrics, outbound
 from errortrack.digest.pipeline import Synthetic
-from health import incidents, uptime_history
+from health import incidents
 from health.models import UptimeMonitor
+from health.uptime import history as uptime_history
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024  # read for the keyword check; the rest is not downloaded

@@ -1,0 +1,23 @@
+"""The alerts API routes, under /api/0/ beside errortrack's."""
+
+from django.urls import path
+
+from alerts import api
+
+ORG = "organizations/<slug:org_slug>"
+PROJECT = "projects/<slug:org_slug>/<slug:project_slug>"
+
+urlpatterns = [
+    path(f"{ORG}/alert-channels/", api.ChannelList.as_view(), name="api-alert-channels"),
+    path(f"{ORG}/alert-channels/<str:channel_id>/", api.ChannelDetail.as_view(),
+         name="api-alert-channel"),
+    path(f"{ORG}/alert-channels/<str:channel_id>/test/", api.ChannelTest.as_view(),
+         name="api-alert-channel-test"),
+    path(f"{ORG}/issues/<str:issue_id>/alert-snooze/", api.IssueAlertSnooze.as_view(),
+         name="api-issue-alert-snooze"),
+    path(f"{PROJECT}/alert-rules/", api.RuleList.as_view(), name="api-alert-rules"),
+    path(f"{PROJECT}/alert-rules/<str:rule_id>/", api.RuleDetail.as_view(),
+         name="api-alert-rule"),
+    path(f"{PROJECT}/alert-deliveries/", api.DeliveryList.as_view(),
+         name="api-alert-deliveries"),
+]
