@@ -45,8 +45,11 @@ run: install
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Style (ruff) and the import contract of ../shared/ARCHITECTURE.md (import-linter, in
+# pyproject.toml).
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: install-test
 	$(PY) bench/health_throughput.py
