@@ -12,6 +12,9 @@ from errortrack import wakeup
 from errortrack.digest.facts import Facts
 from errortrack.models import Issue, Project
 
+# The periodic job that sends due deliveries (errortrack.runtime.jobs); queued messages carry
+# the name, so it never changes.
+DELIVER_JOB = "alerts.deliver"
 MEMBERS_CHANNEL_NAME = "Organization members (email)"
 DEFAULT_RULE_NAME = "Email members on new issues and regressions"
 
@@ -21,7 +24,7 @@ def send_soon() -> None:
     (ERRORTRACK_DELIVERY_INTERVAL_SECONDS) does."""
     if settings.EMBEDDED:
         return
-    transaction.on_commit(lambda: wakeup.wake(wakeup.DELIVER_JOB))
+    transaction.on_commit(lambda: wakeup.wake(DELIVER_JOB))
 
 
 def on_digest_facts(facts: Facts) -> None:

@@ -9,7 +9,6 @@ interval.
 from collections.abc import Callable
 
 CONSUME_JOB = "ingest.consume"  # the name queued messages carry: never rename
-DELIVER_JOB = "alerts.deliver"
 
 
 def _unplugged(job_name: str) -> None:

@@ -11,7 +11,8 @@ from datetime import datetime
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from errortrack.wakeup import CONSUME_JOB, DELIVER_JOB
+from alerts.listeners import DELIVER_JOB
+from errortrack.wakeup import CONSUME_JOB
 
 
 @dataclass(frozen=True)
