@@ -12,7 +12,7 @@ from errortrack.api.pagination import paginate
 from errortrack.api.schema import detail, listing, query
 from errortrack.models import Event, Issue, IssueTagValue
 from errortrack.queries.events import neighbours
-from errortrack.queries.tags import TagDistribution, tag_distribution, tag_values
+from errortrack.queries.tags import TagDistribution, tag_distribution, tag_total, tag_values
 
 EVENT_SCOPES = {"GET": "event:read"}
 TAG_KEYS, TOP_VALUES = 100, 9  # as Sentry lists them
@@ -102,10 +102,11 @@ class IssueTagDetail(APIView):
     def get(self, request: Request, issue_id: str, key: str,
             org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
-        [tag] = tag_distribution(issue, 1, TOP_VALUES, only_key=key) or [None]
-        if tag is None:
+        total = tag_total(issue, key)
+        if total is None:
             raise Http404("No such tag.")
-        return Response(tag_json(tag))
+        return Response(tag_json(TagDistribution(key, total,
+                                                 list(tag_values(issue, key)[:TOP_VALUES]))))
 
 
 class IssueTagValueList(APIView):

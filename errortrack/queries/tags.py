@@ -27,14 +27,11 @@ def tag_total(issue: Issue, key: str) -> int | None:
         total=Sum("times_seen"))["total"]
 
 
-def tag_distribution(issue: Issue, keys: int, values: int,
-                     only_key: str | None = None) -> list[TagDistribution]:
-    """The `keys` most frequent keys (or just `only_key`), each with its `values` most frequent
-    values: two queries however many keys."""
-    rows = IssueTagValue.objects.filter(issue=issue)
-    if only_key is not None:
-        rows = rows.filter(key=only_key)
-    totals = list(rows.values("key").annotate(total=Sum("times_seen"))
+def tag_distribution(issue: Issue, keys: int, values: int) -> list[TagDistribution]:
+    """The `keys` most frequent keys, each with its `values` most frequent values: two queries
+    however many keys."""
+    totals = list(IssueTagValue.objects.filter(issue=issue).values("key")
+                  .annotate(total=Sum("times_seen"))
                   .order_by("-total", "key")[:keys])
     if not totals:
         return []

@@ -79,14 +79,14 @@ def page_context(request: HttpRequest, issue: Issue, event: Event | None, here: 
     daily = slot_counts([issue.pk], "14d", now)[issue.pk]
     return {
         "issue": issue, "project": issue.project, "organization": organization,
-        "summary": {"substatus": substatus(issue, now)},
+        "substatus": substatus(issue, now),
         "bookmarked": issue.pk in bookmarked_ids([issue.pk], request.user),
         "charts": charts(hourly, daily), "tags": tag_summaries(issue),
         "event_row": event, "event": event_view.present(event.data) if event else None,
         "previous_id": previous_id, "next_id": next_id,
         "activity": activity_view.activity_entries(recent_activity(issue.pk), names),
-        "people": [(key, name) for key, name in names.items() if key.startswith("user:")],
-        "teams": [(key, name) for key, name in names.items() if key.startswith("team:")],
+        "people": [(choice.value, choice.label) for choice in choices if choice.member],
+        "teams": [(choice.value, choice.label) for choice in choices if not choice.member],
         "assigned": assigned_value(issue),
         "assigned_name": names.get(assigned_value(issue), ""),
         "can_delete": me is not None and me.can_manage,
