@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -88,7 +88,7 @@ def delete_rule(rule: Rule) -> None:
     rule.delete()
 
 
-def snooze_issue_alerts(issue: Issue, minutes: int, user: AbstractBaseUser | None = None
+def snooze_issue_alerts(issue: Issue, minutes: int, user: User | None = None
                         ) -> AlertSnooze:
     """No rule notifies about `issue` for `minutes` (the issue itself is untouched)."""
     if not isinstance(minutes, int) or not 1 <= minutes <= MAX_SNOOZE_MINUTES:

@@ -7,11 +7,11 @@ who may see it but lack the role get PermissionDenied).
 
 import re
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
+from rest_framework.request import Request
 
 from errortrack.models import (
     Activity,
@@ -25,17 +25,27 @@ from errortrack.models import (
     Team,
 )
 
-User = AbstractBaseUser | AnonymousUser
+Visitor = User | AnonymousUser  # whoever sent the request, signed in or not
 
 
-def organizations_for_user(user: User) -> QuerySet[Organization]:
+def signed_in_user(request: HttpRequest | Request) -> User:
+    """The user of a request its route already required to be signed in (login_required, the
+    API's authentication). It gives the type checker a User, and refuses an anonymous visitor
+    should a route ever lose its guard."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in first.")
+    return user
+
+
+def organizations_for_user(user: Visitor) -> QuerySet[Organization]:
     """Organizations the user is a member of."""
     if not user.is_authenticated:
         return Organization.objects.none()
     return Organization.objects.filter(members__user=user)
 
 
-def projects_for_user(user: User, organization: Organization | None = None) -> QuerySet[Project]:
+def projects_for_user(user: Visitor, organization: Organization | None = None) -> QuerySet[Project]:
     """Projects of the user's organizations (members see every project of their organization)."""
     if not user.is_authenticated:
         return Project.objects.none()
@@ -45,13 +55,13 @@ def projects_for_user(user: User, organization: Organization | None = None) -> Q
     return projects.select_related("organization")
 
 
-def get_membership(user: User, organization: Organization) -> Member | None:
+def get_membership(user: Visitor, organization: Organization) -> Member | None:
     if not user.is_authenticated:
         return None
     return Member.objects.filter(organization=organization, user=user).first()
 
 
-def _membership_or_404(user: User, org_slug: str) -> Member:
+def _membership_or_404(user: Visitor, org_slug: str) -> Member:
     if not user.is_authenticated:
         raise Http404("No such organization.")
     member = (Member.objects.select_related("organization")
@@ -66,17 +76,17 @@ def _require_manager(member: Member) -> None:
         raise PermissionDenied("This needs the owner or admin role in the organization.")
 
 
-def get_organization_for_user(user: User, org_slug: str) -> Organization:
+def get_organization_for_user(user: Visitor, org_slug: str) -> Organization:
     return _membership_or_404(user, org_slug).organization
 
 
-def get_rw_organization_for_user(user: User, org_slug: str) -> Organization:
+def get_rw_organization_for_user(user: Visitor, org_slug: str) -> Organization:
     member = _membership_or_404(user, org_slug)
     _require_manager(member)
     return member.organization
 
 
-def get_team_for_user(user: User, org_slug: str, team_slug: str) -> Team:
+def get_team_for_user(user: Visitor, org_slug: str, team_slug: str) -> Team:
     member = _membership_or_404(user, org_slug)
     team = Team.objects.filter(organization=member.organization, slug=team_slug).first()
     if team is None:
@@ -84,12 +94,12 @@ def get_team_for_user(user: User, org_slug: str, team_slug: str) -> Team:
     return team
 
 
-def get_rw_team_for_user(user: User, org_slug: str, team_slug: str) -> Team:
+def get_rw_team_for_user(user: Visitor, org_slug: str, team_slug: str) -> Team:
     _require_manager(_membership_or_404(user, org_slug))
     return get_team_for_user(user, org_slug, team_slug)
 
 
-def get_project_for_user(user: User, org_slug: str, project_slug: str) -> Project:
+def get_project_for_user(user: Visitor, org_slug: str, project_slug: str) -> Project:
     member = _membership_or_404(user, org_slug)
     project = (Project.objects.select_related("organization")
                .filter(organization=member.organization, slug=project_slug).first())
@@ -98,12 +108,12 @@ def get_project_for_user(user: User, org_slug: str, project_slug: str) -> Projec
     return project
 
 
-def get_rw_project_for_user(user: User, org_slug: str, project_slug: str) -> Project:
+def get_rw_project_for_user(user: Visitor, org_slug: str, project_slug: str) -> Project:
     _require_manager(_membership_or_404(user, org_slug))
     return get_project_for_user(user, org_slug, project_slug)
 
 
-def get_project_key_for_user(user: User, org_slug: str, project_slug: str,
+def get_project_key_for_user(user: Visitor, org_slug: str, project_slug: str,
                              public_key: str) -> ProjectKey:
     project = get_project_for_user(user, org_slug, project_slug)
     key = project.keys.filter(public_key=public_key).first()
@@ -112,13 +122,13 @@ def get_project_key_for_user(user: User, org_slug: str, project_slug: str,
     return key
 
 
-def get_rw_project_key_for_user(user: User, org_slug: str, project_slug: str,
+def get_rw_project_key_for_user(user: Visitor, org_slug: str, project_slug: str,
                                 public_key: str) -> ProjectKey:
     _require_manager(_membership_or_404(user, org_slug))
     return get_project_key_for_user(user, org_slug, project_slug, public_key)
 
 
-def get_api_token_for_user(user: User, token_id: int) -> ApiToken:
+def get_api_token_for_user(user: Visitor, token_id: int) -> ApiToken:
     """Tokens are personal: only their owner sees or revokes them."""
     if not user.is_authenticated:
         raise Http404("No such token.")
@@ -128,7 +138,7 @@ def get_api_token_for_user(user: User, token_id: int) -> ApiToken:
     return token
 
 
-def issues_for_user(user: User) -> QuerySet[Issue]:
+def issues_for_user(user: Visitor) -> QuerySet[Issue]:
     """Issues of the user's organizations."""
     if not user.is_authenticated:
         return Issue.objects.none()
@@ -145,14 +155,23 @@ def object_id(value: str) -> int | None:
     return int(value) if value.isdecimal() and len(value) <= MAX_ID_DIGITS else None
 
 
-def get_issue_for_user(user: User, issue_id: str, org_slug: str | None = None) -> Issue:
+def object_id_or_404(value: str, message: str) -> int:
+    """The id a URL names; one that names nothing is answered like an unknown one."""
+    pk = object_id(value)
+    if pk is None:
+        raise Http404(message)
+    return pk
+
+
+def get_issue_for_user(user: Visitor, issue_id: str, org_slug: str | None = None) -> Issue:
     """An issue by numeric id (or short id like WEB-12 with `org_slug`), 404 for outsiders."""
     issues = issues_for_user(user).select_related("project__organization")
     if org_slug is not None:
         issues = issues.filter(project__organization__slug=org_slug)
     short = SHORT_ID.match(issue_id or "")
-    if object_id(issue_id) is not None:
-        issue = issues.filter(pk=object_id(issue_id)).first()
+    pk = object_id(issue_id)
+    if pk is not None:
+        issue = issues.filter(pk=pk).first()
     elif short and org_slug is not None:
         issue = issues.filter(project__slug__iexact=short[1], short_id=int(short[2])).first()
     else:
@@ -164,12 +183,12 @@ def get_issue_for_user(user: User, issue_id: str, org_slug: str | None = None) -
     return issue
 
 
-def get_rw_issue_for_user(user: User, issue_id: str, org_slug: str | None = None) -> Issue:
+def get_rw_issue_for_user(user: Visitor, issue_id: str, org_slug: str | None = None) -> Issue:
     """Every member triages (resolve, assign, comment); only the read check is needed."""
     return get_issue_for_user(user, issue_id, org_slug)
 
 
-def get_comment_for_user(user: User, issue: Issue, comment_id: str,
+def get_comment_for_user(user: Visitor, issue: Issue, comment_id: str,
                          authored: bool = False) -> Activity:
     """A comment on `issue` (already checked for `user`); with `authored`, only one the user
     wrote (only authors edit or delete theirs)."""
@@ -177,20 +196,20 @@ def get_comment_for_user(user: User, issue: Issue, comment_id: str,
     if authored:
         comments = comments.filter(user=user.pk)
     pk = object_id(comment_id)
-    comment = comments.select_related("user").filter(pk=pk).first() if pk else None
+    comment = comments.select_related("user").filter(pk=pk).first() if pk is not None else None
     if comment is None:
         raise Http404("No such comment.")
     return comment
 
 
-def get_deletable_issue_for_user(user: User, issue_id: str,
+def get_deletable_issue_for_user(user: Visitor, issue_id: str,
                                  org_slug: str | None = None) -> Issue:
     issue = get_issue_for_user(user, issue_id, org_slug)
     _require_manager(_membership_or_404(user, issue.project.organization.slug))
     return issue
 
 
-def get_event_for_user(user: User, org_slug: str, project_slug: str, event_id: str) -> Event:
+def get_event_for_user(user: Visitor, org_slug: str, project_slug: str, event_id: str) -> Event:
     project = get_project_for_user(user, org_slug, project_slug)
     event = Event.objects.filter(project=project, event_id=event_id.replace("-", "").lower(),
                                  issue__isnull=False).select_related("issue").first()
@@ -223,14 +242,15 @@ def project_in(organization: Organization, project_id: str) -> Project | None:
 
 def teams_in(organization: Organization, team_ids: list[str]) -> list[Team] | None:
     """The teams of `organization` a form's ids name, or None if any id names none of them."""
-    pks = {object_id(team_id or "") for team_id in team_ids[:MAX_IDS_PER_FORM + 1]}
-    if None in pks or len(team_ids) > MAX_IDS_PER_FORM:
+    named = {object_id(team_id or "") for team_id in team_ids[:MAX_IDS_PER_FORM + 1]}
+    pks = {pk for pk in named if pk is not None}
+    if len(pks) < len(named) or len(team_ids) > MAX_IDS_PER_FORM:
         return None
     teams = list(organization.teams.filter(pk__in=pks))
     return teams if len(teams) == len(pks) else None
 
 
-def require_owner_for_owner_changes(user: User, organization: Organization,
+def require_owner_for_owner_changes(user: Visitor, organization: Organization,
                                     *roles: str) -> None:
     """Only owners grant, change or take away the owner role: an admin must not make
     themselves an owner, nor demote or remove one."""

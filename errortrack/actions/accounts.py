@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -15,7 +15,7 @@ from errortrack.models import (
 )
 
 
-def create_api_token(user: AbstractBaseUser, name: str, scopes: Iterable[str],
+def create_api_token(user: User, name: str, scopes: Iterable[str],
                      expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """Create a token and return it with its plaintext, which is never stored or shown again."""
     scopes = sorted(set(scopes))
@@ -32,7 +32,7 @@ def create_api_token(user: AbstractBaseUser, name: str, scopes: Iterable[str],
 
 
 @transaction.atomic
-def rotate_api_token(user: AbstractBaseUser, name: str,
+def rotate_api_token(user: User, name: str,
                      scopes: Iterable[str]) -> tuple[ApiToken, str]:
     """Replace the user's tokens called `name` with a fresh one (old plaintexts stop working)."""
     ApiToken.objects.filter(user=user, name=name).delete()
@@ -44,7 +44,7 @@ def revoke_api_token(token: ApiToken) -> None:
 
 
 def ensure_admin_user(username: str, email: str,
-                      password: str | None = None) -> tuple[AbstractBaseUser, str | None]:
+                      password: str | None = None) -> tuple[User, str | None]:
     """Return the superuser `username`, creating it if needed.
 
     Returns (user, password_to_show): the generated password when one was just made, else None.

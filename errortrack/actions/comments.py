@@ -1,7 +1,7 @@
 """Comments on issues."""
 
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from errortrack.models import (
@@ -20,7 +20,7 @@ def _comment_text(text: object) -> str:
     return text.strip()
 
 
-def add_comment(issue: Issue, user: AbstractBaseUser, text: str) -> Activity:
+def add_comment(issue: Issue, user: User, text: str) -> Activity:
     """A comment (Sentry's "note") in the issue's activity."""
     return Activity.objects.create(issue=issue, user=user, kind=Activity.Kind.NOTE,
                                    data={"text": _comment_text(text)})

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +25,7 @@ STATUS_ACTIVITY = {
 
 
 @transaction.atomic
-def set_issue_status(issue: Issue, status: str, user: AbstractBaseUser | None = None,
+def set_issue_status(issue: Issue, status: str, user: User | None = None,
                      in_next_release: bool = False,
                      ignore_minutes: int | None = None, reason: str = "") -> Issue:
     """Resolve, unresolve or ignore an issue, recorded as activity (with `reason` when the
@@ -65,8 +65,8 @@ def set_issue_status(issue: Issue, status: str, user: AbstractBaseUser | None = 
 
 
 @transaction.atomic
-def assign_issue(issue: Issue, assignee: AbstractBaseUser | Team | None,
-                 actor: AbstractBaseUser | None = None) -> Issue:
+def assign_issue(issue: Issue, assignee: User | Team | None,
+                 actor: User | None = None) -> Issue:
     """Assign to a member or a team of the issue's organization, or unassign (None)."""
     organization_id = issue.project.organization_id
     if isinstance(assignee, Team) and assignee.organization_id != organization_id:
@@ -86,14 +86,14 @@ def assign_issue(issue: Issue, assignee: AbstractBaseUser | Team | None,
     return issue
 
 
-def set_issue_bookmark(issue: Issue, user: AbstractBaseUser, bookmarked: bool) -> None:
+def set_issue_bookmark(issue: Issue, user: User, bookmarked: bool) -> None:
     if bookmarked:
         IssueBookmark.objects.get_or_create(issue=issue, user=user)
     else:
         IssueBookmark.objects.filter(issue=issue, user=user).delete()
 
 
-def set_issue_seen(issue: Issue, user: AbstractBaseUser, seen: bool) -> None:
+def set_issue_seen(issue: Issue, user: User, seen: bool) -> None:
     if seen:
         IssueSeen.objects.update_or_create(issue=issue, user=user,
                                            defaults={"last_seen": timezone.now()})
@@ -108,7 +108,7 @@ def delete_issue(issue: Issue) -> None:
 
 
 @transaction.atomic
-def merge_issues(issues: list[Issue], user: AbstractBaseUser | None = None) -> Issue:
+def merge_issues(issues: list[Issue], user: User | None = None) -> Issue:
     """Merge issues of one project into the one with the most events; return that parent."""
     from errortrack.digest.merge import merge_into
 

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -17,7 +17,7 @@ from errortrack.models import (
 
 
 @transaction.atomic
-def create_organization(owner: AbstractBaseUser, slug: str, name: str = "") -> Organization:
+def create_organization(owner: User, slug: str, name: str = "") -> Organization:
     """Create an organization with `owner` as its first member, in the owner role."""
     slug = clean_slug(slug, "Organization")
     if Organization.objects.filter(slug=slug).exists():
@@ -27,7 +27,7 @@ def create_organization(owner: AbstractBaseUser, slug: str, name: str = "") -> O
     return org
 
 
-def add_member(organization: Organization, user: AbstractBaseUser,
+def add_member(organization: Organization, user: User,
                role: str = Member.Role.MEMBER) -> Member:
     """Add `user` to `organization`, or change their role if they already belong."""
     if role not in Member.Role.values:
@@ -45,7 +45,7 @@ def create_team(organization: Organization, slug: str, name: str = "") -> Team:
                                name=clean_name(name, "Team", default=slug))
 
 
-def find_user(username_or_email: str) -> AbstractBaseUser:
+def find_user(username_or_email: str) -> User:
     """The one user with this username, or else this email address."""
     login = (username_or_email or "").strip()
     users = get_user_model().objects

@@ -8,7 +8,7 @@ Bulk PUT/DELETE take `?id=` (repeatable), or else apply to what `query` and `sta
 neither, to every issue (what `sentry-cli issues … --all` sends).
 """
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -89,7 +89,7 @@ class IssueUpdate(drf.Serializer):
     merge = drf.BooleanField(required=False)
 
 
-def apply_update(issues: list[Issue], body: dict, user: AbstractBaseUser,
+def apply_update(issues: list[Issue], body: dict, user: User,
                  organization: Organization) -> dict:
     """Apply a PUT body to `issues` through the actions; return what Sentry echoes."""
     result: dict = {}

@@ -1,10 +1,15 @@
 """OpenAPI descriptions for the API views (drf-spectacular): the parameters each route reads
 and the shapes it answers, so /api/schema/ is complete and schemathesis can explore it."""
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
 OBJECT = OpenApiTypes.OBJECT
+Described = TypeVar("Described", bound=Callable[..., Any])
+Decorator = Callable[[Described], Described]
 
 
 def query(name: str, description: str, many: bool = False,
@@ -26,10 +31,11 @@ ISSUE_FILTERS = [
 ]
 
 
-def listing(*extra: OpenApiParameter, description: str = "") -> extend_schema:
+def listing(*extra: OpenApiParameter, description: str = "") -> Decorator[Described]:
     return extend_schema(parameters=[*PAGE, *extra], responses={200: OBJECT},
                          description=description)
 
 
-def detail(description: str = "", request: object = None, status: int = 200) -> extend_schema:
+def detail(description: str = "", request: object = None,
+           status: int = 200) -> Decorator[Described]:
     return extend_schema(request=request, responses={status: OBJECT}, description=description)

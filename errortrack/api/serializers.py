@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from errortrack.models import (
@@ -66,7 +66,7 @@ def project_key(key: ProjectKey) -> dict:
 
 # --- issues --------------------------------------------------------------------------------------
 
-def assignee_json(assignee: AbstractBaseUser | Team | None) -> dict | None:
+def assignee_json(assignee: User | Team | None) -> dict | None:
     if isinstance(assignee, Team):
         return {"type": "team", "id": str(assignee.pk), "name": assignee.slug}
     if assignee is not None:
@@ -76,7 +76,7 @@ def assignee_json(assignee: AbstractBaseUser | Team | None) -> dict | None:
     return None
 
 
-def user_json(user: AbstractBaseUser | None) -> dict | None:
+def user_json(user: User | None) -> dict | None:
     if user is None:
         return None
     name = user.get_full_name() or user.get_username()
@@ -90,7 +90,7 @@ def activity(item: Activity) -> dict:
             "data": item.data, "dateCreated": iso(item.created_at)}
 
 
-def issues(items: list[Issue], user: AbstractBaseUser, stats_period: str | None = "24h") -> list:
+def issues(items: list[Issue], user: User, stats_period: str | None = "24h") -> list:
     """Sentry's issue JSON for a page of issues (flags and stats in a few batched queries)."""
     ids = [issue.pk for issue in items]
     flags = user_flags(ids, user)

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -27,10 +27,10 @@ from errortrack.queries import search
 MAX_PROJECTS = 100
 # The stream's rows as the page renders them: (issues, user, stats period) → [{"id", "html"}].
 # The HTML layer plugs its renderer in (ErrortrackConfig.ready), so live never imports pages.
-RowRenderer = Callable[[list[Issue], AbstractBaseUser, str], list[dict]]
+RowRenderer = Callable[[list[Issue], User, str], list[dict]]
 
 
-def _no_renderer(issues: list[Issue], user: AbstractBaseUser, period: str) -> list[dict]:
+def _no_renderer(issues: list[Issue], user: User, period: str) -> list[dict]:
     raise RuntimeError("no issue-row renderer plugged in")
 
 
@@ -47,7 +47,7 @@ def requested_ids(text: str, limit: int) -> list[int]:
     return [pk for pk in ids if pk is not None]
 
 
-def visible_projects(user: AbstractBaseUser, wanted: list[int]) -> list[int]:
+def visible_projects(user: User, wanted: list[int]) -> list[int]:
     return list(access.projects_for_user(user).filter(pk__in=wanted).values_list("pk", flat=True))
 
 
@@ -122,7 +122,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             rows = self.rows(fresh, user)
         return {"rows": rows, "counts": [count_json(issue) for issue in issues]}
 
-    def rows(self, issues: list[Issue], user: AbstractBaseUser) -> list[dict]:
+    def rows(self, issues: list[Issue], user: User) -> list[dict]:
         if self.query:
             try:
                 matching = set(search.apply(Issue.objects.filter(pk__in=[i.pk for i in issues]),

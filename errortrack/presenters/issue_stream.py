@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.template.loader import render_to_string
@@ -122,7 +122,7 @@ def shown_projects(projects: list[Project], project_ids: tuple[int, ...]) -> lis
 # --- the page ------------------------------------------------------------------------------------
 
 def stream_issues(projects: list[Project], params: StreamParams,
-                  user: AbstractBaseUser) -> QuerySet[Issue]:
+                  user: User) -> QuerySet[Issue]:
     """The issues of `projects` that the parameters select, sorted, with what rows show joined
     (raises SearchError for a query it cannot read)."""
     issues = Issue.objects.filter(project_id__in=[project.pk for project in projects])
@@ -240,7 +240,7 @@ def _row(issue: Issue, bookmarked: bool, points: list[list[int]], period: str,
     }
 
 
-def rows_for(issues: list[Issue], user: AbstractBaseUser, stats_period: str = "24h"
+def rows_for(issues: list[Issue], user: User, stats_period: str = "24h"
              ) -> list[dict]:
     """The dicts `issues/_row.html` renders as `row`, one per issue, in order: the page and
     the live updates share them, so a live row looks like a loaded one. Two queries for any
@@ -257,7 +257,7 @@ def rows_for(issues: list[Issue], user: AbstractBaseUser, stats_period: str = "2
             for issue in issues]
 
 
-def rendered_rows(issues: list[Issue], user: AbstractBaseUser, stats_period: str
+def rendered_rows(issues: list[Issue], user: User, stats_period: str
                   ) -> list[dict]:
     """The live updates' rows: each issue's id and its row rendered as the page renders it."""
     return [{"id": str(issue.pk), "html": render_to_string("errortrack/issues/_row.html",

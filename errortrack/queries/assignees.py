@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from errortrack import access
@@ -33,7 +33,7 @@ def assignee_choices(organization: Organization) -> list[AssigneeChoice]:
 
 
 def resolve_assignee(value: str | None, organization: Organization
-                     ) -> AbstractBaseUser | Team | None:
+                     ) -> User | Team | None:
     """`user:<id>`, `team:<id>`, a username or an email of a member; empty or null: nobody."""
     if not value:
         return None

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet, Sum
 
 from errortrack.dbfunctions import EpochSeconds
@@ -16,7 +16,7 @@ from errortrack.queries import search
 STATS_PERIODS = {"24h": (timedelta(hours=1), 24), "14d": (timedelta(days=1), 14)}
 
 
-def matching_issues(issues: QuerySet[Issue], query: str, user: AbstractBaseUser,
+def matching_issues(issues: QuerySet[Issue], query: str, user: User,
                     sort: str = "date", environments: Iterable[str] = ()) -> QuerySet[Issue]:
     """`issues` (never merged ones) that the search `query` and any of `environments` select,
     sorted by `sort`. Raises search.SearchError for a query or sort it cannot read."""
@@ -39,7 +39,7 @@ def substatus(issue: Issue, now: datetime) -> str | None:
     return "new" if issue.first_seen > now - timedelta(days=7) else "ongoing"
 
 
-def bookmarked_ids(issue_ids: list[int], user: AbstractBaseUser) -> set[int]:
+def bookmarked_ids(issue_ids: list[int], user: User) -> set[int]:
     return set(IssueBookmark.objects.filter(issue_id__in=issue_ids, user=user.pk)
                .values_list("issue_id", flat=True))
 
@@ -51,7 +51,7 @@ class UserFlags:
     comments: dict[int, int]  # issue id → comments on it
 
 
-def user_flags(issue_ids: list[int], user: AbstractBaseUser) -> UserFlags:
+def user_flags(issue_ids: list[int], user: User) -> UserFlags:
     """What `user` marked of these issues, and their comment counts: three queries."""
     seen = set(IssueSeen.objects.filter(issue_id__in=issue_ids, user=user.pk)
                .values_list("issue_id", flat=True))

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from errortrack.access import object_id
@@ -60,7 +60,7 @@ def parse(query: str) -> list[Term]:
     return terms
 
 
-def _assigned(value: str, user: AbstractBaseUser) -> Q:
+def _assigned(value: str, user: User) -> Q:
     if value == "me":
         return Q(assigned_user=user) if user.is_authenticated else Q(pk__in=[])
     if value in ("none", ""):
@@ -71,7 +71,7 @@ def _assigned(value: str, user: AbstractBaseUser) -> Q:
     return Q(assigned_user__in=users)
 
 
-def _is(value: str, user: AbstractBaseUser) -> Q:
+def _is(value: str, user: User) -> Q:
     if value not in IS_FILTERS:
         raise SearchError(f"Unknown is:{value}; use one of {', '.join(sorted(IS_FILTERS))}.")
     if value in (Issue.Status.UNRESOLVED, Issue.Status.RESOLVED, Issue.Status.IGNORED):
@@ -86,7 +86,7 @@ def _tag(key: str, value: str) -> Q:
     return Q(Exists(IssueTagValue.objects.filter(issue=OuterRef("pk"), key=key, value=value)))
 
 
-def term_filter(term: Term, user: AbstractBaseUser) -> Q:
+def term_filter(term: Term, user: User) -> Q:
     if term.key == "":
         return Q(title__icontains=term.value) | Q(culprit__icontains=term.value)
     if term.key == "is":
@@ -108,7 +108,7 @@ def term_filter(term: Term, user: AbstractBaseUser) -> Q:
     return _tag(term.key, term.value)  # environment, release and every other tag
 
 
-def apply(issues: QuerySet[Issue], query: str, user: AbstractBaseUser) -> QuerySet[Issue]:
+def apply(issues: QuerySet[Issue], query: str, user: User) -> QuerySet[Issue]:
     """`issues` narrowed by `query` (raises SearchError for a query it cannot read)."""
     for term in parse(query):
         condition = term_filter(term, user)

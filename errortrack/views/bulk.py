@@ -1,7 +1,7 @@
 """Bulk changes from the issue stream: which issues a bulk form selected, and the change
 through errortrack.actions, all or nothing."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -37,7 +37,7 @@ def selected_issues(organization: Organization, raw_ids: list[str]) -> list[Issu
     return [issue for issue in issues if issue.merged_into_id is None]
 
 
-def _assignee_name(assignee: AbstractBaseUser | Team | None) -> str:
+def _assignee_name(assignee: User | Team | None) -> str:
     if assignee is None:
         return "nobody"
     return f"#{assignee.slug}" if isinstance(assignee, Team) else assignee.get_username()
@@ -48,7 +48,7 @@ def _plural(count: int) -> str:
 
 
 @transaction.atomic
-def apply_bulk(action: str, issues: list[Issue], user: AbstractBaseUser,
+def apply_bulk(action: str, issues: list[Issue], user: User,
                organization: Organization, assignee: str = "") -> str:
     """Carry out a bulk action through errortrack.actions (all or nothing); return what was
     done, for the page. Every member may triage, as in the API (errortrack.access)."""
