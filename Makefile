@@ -45,11 +45,12 @@ run: install
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Style (ruff) and the import contract of ../shared/ARCHITECTURE.md (import-linter, in
-# pyproject.toml).
+# Style (ruff), the import contract of ../shared/ARCHITECTURE.md (import-linter) and the types
+# (mypy with the Django and DRF plugins); all configured in pyproject.toml.
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: install-test
 	$(PY) bench/health_throughput.py

@@ -19,6 +19,7 @@ from errortrack.api.organizations import valid
 from errortrack.api.pagination import paginate
 from errortrack.api.schema import detail, extend_schema, listing, query
 from errortrack.api.serializers import iso
+from errortrack.models import Project
 
 
 def redacted(channel: Channel) -> dict:
@@ -139,11 +140,9 @@ class ChannelTest(APIView):
         return Response({"delivery": str(delivery.pk)}, status=202)
 
 
-def rule_channels(project, ids: list[str] | None) -> list[Channel] | None:
-    if ids is None:
-        return None
-    channel_ids = [access.object_id(i) for i in ids]
-    if None in channel_ids:
+def rule_channels(project: Project, ids: list[str]) -> list[Channel]:
+    channel_ids = access.object_ids(ids)
+    if channel_ids is None:
         raise ParseError("channels must be channel ids.")
     channels = list(Channel.objects.filter(organization=project.organization,
                                            pk__in=channel_ids))
@@ -187,10 +186,11 @@ class RuleDetail(APIView):
     def put(self, request: Request, org_slug: str, project_slug: str, rule_id: str) -> Response:
         rule = alert_access.get_rw_rule_for_user(request.user, org_slug, project_slug, rule_id)
         body = valid(RuleInput, request.data)
+        channel_ids = body.get("channels")
         with transaction.atomic():
             rule = actions.update_rule(
                 rule, body.get("name"), body.get("triggers"), body.get("filters"),
-                rule_channels(rule.project, body.get("channels")),
+                None if channel_ids is None else rule_channels(rule.project, channel_ids),
                 body.get("actionIntervalMinutes"), body.get("isActive"))
         return Response(rule_json(rule))
 
@@ -230,7 +230,7 @@ class IssueAlertSnooze(APIView):
     def post(self, request: Request, org_slug: str, issue_id: str) -> Response:
         issue = access.get_rw_issue_for_user(request.user, issue_id, org_slug)
         snooze = actions.snooze_issue_alerts(issue, valid(SnoozeInput, request.data)["minutes"],
-                                             request.user)
+                                             access.signed_in_user(request))
         return Response({"issue": str(issue.pk), "until": iso(snooze.until)}, status=201)
 
     @extend_schema(responses={204: None})

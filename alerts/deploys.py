@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Min, QuerySet, Sum
 
 from alerts.delivery import queue
 from alerts.message import project_message
@@ -62,7 +62,7 @@ class Comparison:
     previous_rate: float
 
 
-def _buckets(rule: Rule):
+def _buckets(rule: Rule) -> QuerySet[ProjectMinuteBucket]:
     buckets = ProjectMinuteBucket.objects.filter(project_id=rule.project_id)
     if rule.filters.get("environment"):
         buckets = buckets.filter(environment=rule.filters["environment"])
@@ -144,10 +144,11 @@ def fire(rule: Rule, trigger: dict, comparison: Comparison, now: datetime) -> bo
     except IntegrityError:
         return False
     queue(list(rule.channels.all()), body, Delivery.Action.TRIGGER, TRIGGER, rule)
-    rollback = Channel.objects.filter(pk=trigger.get("rollback_channel"),
-                                      organization_id=rule.project.organization_id,
-                                      kind=Channel.Kind.WEBHOOK)
-    queue(list(rollback), body, Delivery.Action.ROLLBACK, TRIGGER, rule)
+    rollback_id = trigger.get("rollback_channel")
+    rollback = [] if rollback_id is None else list(Channel.objects.filter(
+        pk=rollback_id, organization_id=rule.project.organization_id,
+        kind=Channel.Kind.WEBHOOK))
+    queue(rollback, body, Delivery.Action.ROLLBACK, TRIGGER, rule)
     return True
 
 

@@ -38,8 +38,11 @@ def error_rate(rule: Rule, window_minutes: int, now: datetime) -> float:
 
 
 def evaluate_rule(rule: Rule, now: datetime) -> str | None:
-    """One step for one rule; returns "fired", "resolved" or None."""
+    """One step for one rule; returns "fired", "resolved" or None (also for a rule without an
+    error-rate trigger)."""
     trigger = rate_trigger(rule)
+    if trigger is None:
+        return None
     window = trigger.get("minutes", 5)
     rate = error_rate(rule, window, now)
     state, _ = RuleRateState.objects.get_or_create(rule=rule)
@@ -74,6 +77,6 @@ def evaluate_rates(now: datetime) -> int:
     """Periodic job: every active error-rate rule, one step; returns how many changed."""
     changed = 0
     for rule in Rule.objects.filter(is_active=True).select_related("project__organization"):
-        if rate_trigger(rule) and evaluate_rule(rule, now):
+        if evaluate_rule(rule, now):
             changed += 1
     return changed

@@ -5,7 +5,7 @@ the access helpers (404 for other tenants), writes through alerts.actions."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,6 +15,7 @@ from alerts.delivery import for_project
 from alerts.models import Channel, Rule
 from alerts.rules import TRIGGERS
 from errortrack import access
+from errortrack.models import Project
 
 SIMPLE_TRIGGERS = ("new_issue", "regression")
 HISTORY_SHOWN = 50
@@ -38,7 +39,8 @@ def channel_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     membership = access.get_membership(request.user, organization)
     return render(request, "alerts/channels.html", {
         "organization": organization, "channels": organization.alert_channels.order_by("name"),
-        "kinds": Channel.Kind.choices, "can_manage": membership.can_manage})
+        "kinds": Channel.Kind.choices,
+        "can_manage": membership is not None and membership.can_manage})
 
 
 @login_required
@@ -84,7 +86,7 @@ def channel_change(request: HttpRequest, org_slug: str, channel_id: str) -> Http
 
 
 def _rule_triggers(post: dict) -> list[dict]:
-    triggers = [{"type": kind} for kind in SIMPLE_TRIGGERS if post.get(kind)]
+    triggers: list[dict] = [{"type": kind} for kind in SIMPLE_TRIGGERS if post.get(kind)]
     for kind in ("event_frequency", "user_frequency"):
         value, minutes = post.get(f"{kind}_value", ""), post.get(f"{kind}_minutes", "")
         if value.strip():
@@ -121,7 +123,7 @@ def rule_list(request: HttpRequest, org_slug: str, project_slug: str) -> HttpRes
     project = access.get_project_for_user(request.user, org_slug, project_slug)
     membership = access.get_membership(request.user, project.organization)
     return render(request, "alerts/rules.html", {
-        "project": project, "can_manage": membership.can_manage,
+        "project": project, "can_manage": membership is not None and membership.can_manage,
         "rules": [(rule, rule_form_values(rule)) for rule in Rule.objects.filter(
             project=project).prefetch_related("channels").order_by("id")],
         "new_form": NEW_RULE_FORM,
@@ -131,7 +133,7 @@ def rule_list(request: HttpRequest, org_slug: str, project_slug: str) -> HttpRes
         "triggers": TRIGGERS, "levels": ["debug", "info", "warning", "error", "fatal"]})
 
 
-def _rule_form(project, post: dict) -> dict:
+def _rule_form(project: Project, post: QueryDict) -> dict:
     """The rule form's fields as alerts.actions arguments (validated there)."""
     channel_ids = [pk for i in post.getlist("channels")
                    if (pk := access.object_id(i)) is not None]

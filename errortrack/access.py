@@ -6,6 +6,7 @@ who may see it but lack the role get PermissionDenied).
 """
 
 import re
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
@@ -155,6 +156,17 @@ def object_id(value: str) -> int | None:
     return int(value) if value.isdecimal() and len(value) <= MAX_ID_DIGITS else None
 
 
+def object_ids(values: Iterable[str]) -> set[int] | None:
+    """The ids a form or parameter names, or None when any of them names none."""
+    ids = set()
+    for value in values:
+        pk = object_id(value or "")
+        if pk is None:
+            return None
+        ids.add(pk)
+    return ids
+
+
 def object_id_or_404(value: str, message: str) -> int:
     """The id a URL names; one that names nothing is answered like an unknown one."""
     pk = object_id(value)
@@ -242,9 +254,8 @@ def project_in(organization: Organization, project_id: str) -> Project | None:
 
 def teams_in(organization: Organization, team_ids: list[str]) -> list[Team] | None:
     """The teams of `organization` a form's ids name, or None if any id names none of them."""
-    named = {object_id(team_id or "") for team_id in team_ids[:MAX_IDS_PER_FORM + 1]}
-    pks = {pk for pk in named if pk is not None}
-    if len(pks) < len(named) or len(team_ids) > MAX_IDS_PER_FORM:
+    pks = object_ids(team_ids[:MAX_IDS_PER_FORM + 1])
+    if pks is None or len(team_ids) > MAX_IDS_PER_FORM:
         return None
     teams = list(organization.teams.filter(pk__in=pks))
     return teams if len(teams) == len(pks) else None

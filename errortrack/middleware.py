@@ -33,13 +33,21 @@ def refuse_nul_characters(get_response: Callable) -> Callable:
     app and makes NUL storable.) Sync and async, so async views keep their event loop.
     """
     if iscoroutinefunction(get_response):
-        async def middleware(request: HttpRequest) -> HttpResponse:
-            if _has_nul(request):
-                return JsonResponse(REFUSAL, status=400)
-            return await get_response(request)
-    else:
-        def middleware(request: HttpRequest) -> HttpResponse:
-            if _has_nul(request):
-                return JsonResponse(REFUSAL, status=400)
-            return get_response(request)
+        return _async_refusal(get_response)
+    return _sync_refusal(get_response)
+
+
+def _async_refusal(get_response: Callable) -> Callable:
+    async def middleware(request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            return JsonResponse(REFUSAL, status=400)
+        return await get_response(request)
+    return middleware
+
+
+def _sync_refusal(get_response: Callable) -> Callable:
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            return JsonResponse(REFUSAL, status=400)
+        return get_response(request)
     return middleware

@@ -62,7 +62,7 @@ def resolve(host: str, port: int) -> Address:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise OSError(f"cannot resolve {host}: {exc}") from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in addresses:
         check_address(host, address)
     return addresses[0]
@@ -72,6 +72,18 @@ def post(url: str, body: bytes, headers: dict[str, str],
          timeout: float | None = None) -> OutboundResponse:
     """POST `body` to `url` (notifications)."""
     return request("POST", url, body, headers, timeout)
+
+
+def _pool(address: Address, port: int, host: str, secure: bool,
+          timeout: float) -> urllib3.HTTPConnectionPool:
+    """A connection to the checked address; TLS still verifies the certificate for `host`."""
+    limit = urllib3.Timeout(connect=timeout, read=timeout)
+    if secure:
+        return urllib3.HTTPSConnectionPool(str(address), port, timeout=limit, retries=False,
+                                           maxsize=1, server_hostname=host,
+                                           assert_hostname=host)
+    return urllib3.HTTPConnectionPool(str(address), port, timeout=limit, retries=False,
+                                      maxsize=1)
 
 
 def request(method: str, url: str, body: bytes | None = None,
@@ -92,10 +104,7 @@ def request(method: str, url: str, body: bytes | None = None,
     address = resolve(host, port)
     timeout = timeout or settings.ERRORTRACK_OUTBOUND_TIMEOUT_SECONDS
     secure = parts.scheme == "https"
-    pool_class = urllib3.HTTPSConnectionPool if secure else urllib3.HTTPConnectionPool
-    extra = {"server_hostname": host, "assert_hostname": host} if secure else {}
-    pool = pool_class(str(address), port, timeout=urllib3.Timeout(connect=timeout, read=timeout),
-                      retries=False, maxsize=1, **extra)
+    pool = _pool(address, port, host, secure, timeout)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     default_port = port == (443 if secure else 80)
     deadline = time.monotonic() + timeout

@@ -2,6 +2,7 @@
 history, and the create, edit and delete forms. Thin views: reads through health.access (404
 for other tenants), writes through health.actions, whose messages show in the form."""
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,10 +26,10 @@ from health.uptime.history import uptime_stats, uptime_stats_for
 
 HISTORY_SHOWN = 50
 CHART_SPAN = timedelta(hours=24)
-RUN_CLASSES = {CheckIn.Status.OK: "run-ok", CheckIn.Status.ERROR: "run-error",
+RUN_CLASSES: dict[str, str] = {CheckIn.Status.OK: "run-ok", CheckIn.Status.ERROR: "run-error",
                CheckIn.Status.MISSED: "run-missed", CheckIn.Status.TIMEOUT: "run-timeout",
                CheckIn.Status.IN_PROGRESS: "run-progress"}
-FAILED_RUNS = {CheckIn.Status.ERROR, CheckIn.Status.MISSED, CheckIn.Status.TIMEOUT}
+FAILED_RUNS: set[str] = {CheckIn.Status.ERROR, CheckIn.Status.MISSED, CheckIn.Status.TIMEOUT}
 NEW_UPTIME_FORM = {"name": "", "url": "https://", "method": "GET", "interval_seconds": 60,
                    "timeout_seconds": 10, "expected_status": "200-299", "expected_keyword": "",
                    "failure_threshold": 3, "recovery_threshold": 1, "is_active": True}
@@ -96,7 +97,8 @@ def _render_uptime(request: HttpRequest, monitor: UptimeMonitor, form: dict,
 @require_http_methods(["GET", "POST"])
 def uptime_create(request: HttpRequest, org_slug: str, project_slug: str) -> HttpResponse:
     project = access.get_rw_project_for_user(request.user, org_slug, project_slug)
-    form, error = NEW_UPTIME_FORM, ""
+    form: Mapping[str, object] = NEW_UPTIME_FORM
+    error = ""
     if request.method == "POST":
         form = request.POST.dict()
         try:
@@ -175,7 +177,8 @@ def _render_cron(request: HttpRequest, monitor: CronMonitor, form: dict, error: 
 @require_http_methods(["GET", "POST"])
 def cron_create(request: HttpRequest, org_slug: str, project_slug: str) -> HttpResponse:
     project = access.get_rw_project_for_user(request.user, org_slug, project_slug)
-    form, error = NEW_CRON_FORM, ""
+    form: Mapping[str, object] = NEW_CRON_FORM
+    error = ""
     if request.method == "POST":
         form = request.POST.dict()
         try:

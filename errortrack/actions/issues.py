@@ -17,7 +17,7 @@ from errortrack.models import (
     Team,
 )
 
-STATUS_ACTIVITY = {
+STATUS_ACTIVITY: dict[str, str] = {  # an issue status: the activity that records it
     Issue.Status.RESOLVED: Activity.Kind.SET_RESOLVED,
     Issue.Status.UNRESOLVED: Activity.Kind.SET_UNRESOLVED,
     Issue.Status.IGNORED: Activity.Kind.SET_IGNORED,

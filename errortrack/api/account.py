@@ -46,13 +46,14 @@ class ApiTokenList(APIView):
 
     @detail()
     def get(self, request: Request) -> Response:
-        return Response([token_json(token) for token in request.user.api_tokens.all()])
+        user = access.signed_in_user(request)
+        return Response([token_json(token) for token in user.api_tokens.all()])
 
     @detail(request=TokenInput, status=201)
     def post(self, request: Request) -> Response:
         body = valid(TokenInput, request.data)
         token, plaintext = actions.create_api_token(
-            request.user, body.get("name") or "API token", body["scopes"])
+            access.signed_in_user(request), body.get("name") or "API token", body["scopes"])
         token.refresh_from_db()
         return Response(token_json(token, plaintext), status=201)
 

@@ -50,8 +50,8 @@ class IssueCommentList(APIView):
     @detail(request=CommentInput, status=201)
     def post(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_rw_issue_for_user(request.user, issue_id, org_slug)
-        comment = actions.add_comment(issue, request.user, valid(CommentInput,
-                                                                 request.data)["text"])
+        text = valid(CommentInput, request.data)["text"]
+        comment = actions.add_comment(issue, access.signed_in_user(request), text)
         comment.refresh_from_db()
         return Response(serializers.activity(comment), status=201)
 

@@ -52,14 +52,14 @@ def filtered_issues(request: Request, organization: Organization, project: Proje
     else:
         wanted = [p for p in request.query_params.getlist("project") if p not in ("", "-1")]
         if wanted:
-            project_ids = [access.object_id(p) for p in wanted]
-            if None in project_ids:
+            project_ids = access.object_ids(wanted)
+            if project_ids is None:
                 raise ParseError("project must be project ids.")
             issues = issues.filter(project_id__in=project_ids)
     ids = request.query_params.getlist("id")
     if ids:
-        issue_ids = [access.object_id(i) for i in ids]
-        if None in issue_ids:
+        issue_ids = access.object_ids(ids)
+        if issue_ids is None:
             raise ParseError("id must be issue ids.")
         return issues.filter(pk__in=issue_ids)
     query = request.query_params.get("query", default_query)
@@ -67,7 +67,7 @@ def filtered_issues(request: Request, organization: Organization, project: Proje
     if status:
         query = f"{query} is:{'ignored' if status == 'muted' else status}"
     try:
-        return matching_issues(issues, query, request.user,
+        return matching_issues(issues, query, access.signed_in_user(request),
                                request.query_params.get("sort", "date"),
                                request.query_params.getlist("environment"))
     except search.SearchError as error:
@@ -142,12 +142,14 @@ class IssueList(APIView):
         issues = filtered_issues(request, organization, project).select_related(
             "project__organization", "assigned_user", "assigned_team")
         page = paginate(request, issues)
-        return Response(serializers.issues(page.items, request.user, _stats_period(request)),
+        user = access.signed_in_user(request)
+        return Response(serializers.issues(page.items, user, _stats_period(request)),
                         headers={"Link": page.link})
 
     @extend_schema(parameters=ISSUE_FILTERS, request=IssueUpdate, responses={200: dict})
     def put(self, request: Request, org_slug: str, project_slug: str | None = None) -> Response:
         organization, project = self.scope(request, org_slug, project_slug)
+        user = access.signed_in_user(request)
         body = valid(IssueUpdate, request.data)
         issues = list(filtered_issues(request, organization, project, "")[:MAX_BULK])
         if not issues:
@@ -155,12 +157,12 @@ class IssueList(APIView):
         if body.get("merge"):
             if len(issues) < 2:
                 raise ValidationError("Merging needs at least two issues.")
-            primary = actions.merge_issues(issues, request.user)
+            primary = actions.merge_issues(issues, user)
             return Response({"merge": {"parent": str(primary.pk),
                                        "children": [str(i.pk) for i in issues
                                                     if i.pk != primary.pk]}})
         with transaction.atomic():
-            return Response(apply_update(issues, body, request.user, organization))
+            return Response(apply_update(issues, body, user, organization))
 
     @extend_schema(parameters=ISSUE_FILTERS, responses={204: None})
     def delete(self, request: Request, org_slug: str,
@@ -180,7 +182,7 @@ class IssueDetail(APIView):
     @detail()
     def get(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
-        [body] = serializers.issues([issue], request.user, "24h")
+        [body] = serializers.issues([issue], access.signed_in_user(request), "24h")
         return Response({**body, "activity": activity_json(issue.pk)})
 
     @detail(request=IssueUpdate)
@@ -188,7 +190,8 @@ class IssueDetail(APIView):
         issue = access.get_rw_issue_for_user(request.user, issue_id, org_slug)
         body = valid(IssueUpdate, request.data)
         with transaction.atomic():
-            result = apply_update([issue], body, request.user, issue.project.organization)
+            result = apply_update([issue], body, access.signed_in_user(request),
+                                  issue.project.organization)
         return Response(result)
 
     @extend_schema(responses={202: None})

@@ -2,11 +2,12 @@
 carries a previous and a next link, each saying whether it has results. sentry-cli and scripts
 follow `rel="next"` while `results="true"`."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import QuerySet
 from django.http import QueryDict
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
@@ -54,7 +55,8 @@ def _link(request: Request, cursor: str, rel: str, results: bool) -> str:
             f'cursor="{cursor}"')
 
 
-def paginate(request: Request, items, default_limit: int = DEFAULT_LIMIT) -> Page:
+def paginate(request: Request, items: QuerySet[Any] | Sequence[Any],
+             default_limit: int = DEFAULT_LIMIT) -> Page:
     """One page of `items` (a QuerySet or list), by `limit` and `cursor`, and its Link header."""
     limit = _int_param(request, "limit", default_limit, 1, MAX_LIMIT)
     offset = cursor_offset(request)

@@ -3,6 +3,7 @@ encoder's time. What orjson does not know (lazy strings, Decimals, …) goes thr
 encoder, and a document orjson refuses as a whole (an integer beyond 64 bits in an event kept
 from an old SDK) falls back to DRF's renderer, so the output is what DRF's would be."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -14,7 +15,7 @@ _fallback = JSONEncoder()
 
 class FastJSONRenderer(JSONRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None,
-               renderer_context: dict | None = None) -> bytes:
+               renderer_context: Mapping[str, Any] | None = None) -> bytes:
         if data is None:
             return b""
         try:

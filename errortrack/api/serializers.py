@@ -221,6 +221,7 @@ def event(item: Event, previous_id: str | None = None, next_id: str | None = Non
     """Sentry's full event JSON."""
     data = item.data
     release = data.get("release")
+    issue = item.issue  # the API shows grouped events; one not grouped has no grouping to show
     return {
         **event_summary(item),
         "type": data.get("type"), "dateReceived": iso(item.received_at),
@@ -229,8 +230,9 @@ def event(item: Event, previous_id: str | None = None, next_id: str | None = Non
         "sdk": data.get("sdk"), "release": {"version": release} if release else None,
         "dist": data.get("dist"), "environment": data.get("environment"),
         "metadata": data.get("metadata") or {}, "location": data.get("culprit"),
-        "fingerprints": [item.issue.grouping_hash],
-        "groupingConfig": {"id": item.issue.grouping_version, "enhancements": None},
+        "fingerprints": [issue.grouping_hash] if issue is not None else [],
+        "groupingConfig": {"id": issue.grouping_version if issue is not None else None,
+                           "enhancements": None},
         "errors": [{"type": error.get("type"), "message": error.get("type"),
                     "data": {"name": error.get("name"), "value": error.get("value")}}
                    for error in data.get("errors") or []],

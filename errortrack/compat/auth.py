@@ -55,7 +55,7 @@ def request_key(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> s
 
     `headers` has lowercase names. Raises AuthError when sources are malformed or disagree.
     """
-    found = []
+    found: list[tuple[str, str | None]] = []
     if "x-sentry-auth" in headers:
         found.append(("X-Sentry-Auth",
                       parse_sentry_auth(headers["x-sentry-auth"]).get("sentry_key")))
@@ -63,7 +63,8 @@ def request_key(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> s
     if authorization[:7].lower() == "sentry ":
         found.append(("Authorization", parse_sentry_auth(authorization).get("sentry_key")))
     if any(name.startswith("sentry_") for name in query):
-        found.append(("query string", (query.get("sentry_key") or [None])[0]))
+        named = query.get("sentry_key") or []
+        found.append(("query string", named[0] if named else None))
     keys = {_checked(key, where) for where, key in found}
     if len(keys) > 1:
         raise AuthError("the request names different keys in "

@@ -455,7 +455,7 @@ class Normalizer:
             if value is not None:
                 self.note("invalid_data", name)
             return []
-        result = []
+        result: list[list[str]] = []
         for key, item_value in items:
             if not isinstance(key, str):
                 continue

@@ -46,7 +46,9 @@ def as_feedback(event: dict) -> None:
     """User feedback (a `feedback` item): an event carrying contexts.feedback. Each feedback is
     its own issue, as in Sentry, unless the SDK sent a fingerprint."""
     feedback = event.get("contexts", {}).get("feedback") or {}
-    message = feedback.get("message") if isinstance(feedback.get("message"), str) else ""
+    message = feedback.get("message")
+    if not isinstance(message, str):
+        message = ""
     event["type"] = "feedback"
     event["level"] = "info"
     event["title"] = FEEDBACK_TITLE

@@ -35,7 +35,7 @@ def retention_policies(now: datetime) -> list[tuple[int | None, datetime]]:
     one per distinct retention, so a run costs a few queries however many projects there are."""
     custom = (Project.objects.filter(event_retention_days__isnull=False)
               .values_list("event_retention_days", flat=True).distinct().order_by())
-    days = [None, *sorted(set(custom))]
+    days = [None, *sorted({d for d in custom if d is not None})]
     return [(d, now - timedelta(days=d or settings.ERRORTRACK_EVENT_RETENTION_DAYS))
             for d in days]
 
@@ -44,7 +44,7 @@ def _delete_chunk(rows: models.QuerySet) -> int:
     with transaction.atomic():
         ids = list(rows.values_list("pk", flat=True)[:CHUNK_ROWS])
         if ids:
-            rows.model.objects.filter(pk__in=ids).delete()  # no cascades: one DELETE
+            rows.model._default_manager.filter(pk__in=ids).delete()  # no cascades: one DELETE
         return len(ids)
 
 
@@ -53,8 +53,8 @@ def _expired(model: type[models.Model], time_field: str, project_path: str,
     """Rows of the projects keeping events `days` days (None: the default) older than cutoff."""
     lookup = (f"{project_path}__event_retention_days__isnull" if days is None
               else f"{project_path}__event_retention_days")
-    return model.objects.filter(**{f"{time_field}__lt": cutoff,
-                                   lookup: True if days is None else days})
+    return model._default_manager.filter(**{f"{time_field}__lt": cutoff,
+                                            lookup: True if days is None else days})
 
 
 def delete_expired(now: datetime) -> int:

@@ -26,12 +26,29 @@ def _chunks(rows: list[tuple], width: int) -> list[list[tuple]]:
     return [rows[start:start + size] for start in range(0, len(rows), size)]
 
 
+def stored_field(model: type[models.Model], name: str) -> models.Field:
+    """The field of `model` that a column stores (never a reverse relation)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise ValueError(f"{model.__name__}.{name} is not stored in a column")
+    return field
+
+
+def quoted_column(model: type[models.Model], name: str) -> str:
+    return connection.ops.quote_name(str(stored_field(model, name).column))
+
+
+def _column_type(model: type[models.Model], name: str) -> str:
+    """The PostgreSQL type of a column, without length or precision."""
+    return str(stored_field(model, name).db_type(connection)).split("(")[0]
+
+
 def _source_postgresql(model: type[models.Model], columns: list[str],
                        rows: list[tuple]) -> tuple[str, list]:
     """Rows as one array per column (binary-bound): a short statement whatever the row count,
     so psycopg parses it once and caches it; many placeholders would be parsed on every call,
     which cost more CPU than the rest of the batch."""
-    types = [model._meta.get_field(c).db_type(connection).split("(")[0] for c in columns]
+    types = [_column_type(model, c) for c in columns]
     arrays = ", ".join(f"%b::{db_type}[]" for db_type in types)
     return (f"SELECT * FROM unnest({arrays})",  # noqa: S608 (types from our models)
             [list(values) for values in zip(*rows, strict=True)])
@@ -56,7 +73,7 @@ def upsert(model: type[models.Model], unique: Sequence[str], rows: list[tuple],
         return []
     table = connection.ops.quote_name(model._meta.db_table)
     columns = [*unique, *add, *greatest, *least]
-    quoted = [connection.ops.quote_name(model._meta.get_field(c).column) for c in columns]
+    quoted = [quoted_column(model, c) for c in columns]
     updates = [f"{c} = {table}.{c} + excluded.{c}" for c in quoted[len(unique):][:len(add)]]
     offset = len(unique) + len(add)
     for name, op in [(c, ">") for c in quoted[offset:offset + len(greatest)]] + [
@@ -69,7 +86,7 @@ def upsert(model: type[models.Model], unique: Sequence[str], rows: list[tuple],
     tail = ""
     if returning:
         tail = " RETURNING " + ", ".join(
-            connection.ops.quote_name(model._meta.get_field(c).column) for c in returning)
+            quoted_column(model, c) for c in returning)
     source = _source_postgresql if connection.vendor == "postgresql" else _source_values
     returned: list[tuple] = []
     with connection.cursor() as cursor:
@@ -87,7 +104,7 @@ def upsert(model: type[models.Model], unique: Sequence[str], rows: list[tuple],
 def add_to_counter(model: type[models.Model], pk: int, column: str, amount: int) -> int:
     """Atomically add `amount` to one row's counter; return the new value."""
     table = connection.ops.quote_name(model._meta.db_table)
-    name = connection.ops.quote_name(model._meta.get_field(column).column)
+    name = quoted_column(model, column)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET {name} = {name} + %s WHERE id = %s "  # noqa: S608
                        f"RETURNING {name}", [amount, pk])

@@ -16,7 +16,7 @@ from django.db import connection
 
 from errortrack.digest.facts import Facts
 from errortrack.digest.grouping import Grouping
-from errortrack.digest.sql import add_to_counter, upsert
+from errortrack.digest.sql import add_to_counter, quoted_column, stored_field, upsert
 from errortrack.fields import EncodedJSON
 from errortrack.models import (
     Activity,
@@ -204,8 +204,8 @@ ISSUE_UPDATE_FIELDS = ["title", "culprit", "level", "platform", "event_type", "m
 def save_issues(issues: list[Issue]) -> None:
     """One UPDATE statement, executed for every issue of the batch (Django's bulk_update builds
     a CASE expression per field and row, which cost more than the rest of the batch)."""
-    fields = [Issue._meta.get_field(name) for name in ISSUE_UPDATE_FIELDS]
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    fields = [stored_field(Issue, name) for name in ISSUE_UPDATE_FIELDS]
+    assignments = ", ".join(f"{quoted_column(Issue, f.name)} = %s" for f in fields)
     table = connection.ops.quote_name(Issue._meta.db_table)
     rows = [[f.get_db_prep_save(getattr(issue, f.attname), connection) for f in fields]
             + [issue.pk] for issue in issues]

@@ -14,6 +14,7 @@ import re
 import time
 import uuid
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -44,7 +45,7 @@ TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAAB
 INGEST_PATH = re.compile(r"^/api/(\d{1,18})/(envelope|store)/?$")
 EVENT_TYPES = {"event", "transaction", "feedback"}  # items that are an event with an id
 # Largest payload kept per item type (Relay's limits); unknown types are skipped, never refused.
-ITEM_LIMITS = {"event": "EVENT", "transaction": "EVENT", "feedback": "EVENT",
+ITEM_LIMITS: dict[str, int | str] = {"event": "EVENT", "transaction": "EVENT", "feedback": "EVENT",
                "attachment": "ATTACHMENT", "user_report": 64 * 1024, "check_in": 100 * 1024,
                "client_report": 4 * 1024, "session": 64 * 1024, "sessions": 1024 * 1024}
 CORS_HEADERS = [
@@ -59,7 +60,7 @@ CORS_HEADERS = [
 
 
 async def respond(send: Any, status: int, body: dict,
-                  headers: list[tuple[bytes, bytes]] = ()) -> None:
+                  headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     payload = orjson.dumps(body)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
@@ -270,11 +271,11 @@ def parse_store(body: bytes) -> Envelope:
 
 def item_limit(item_type: str) -> int:
     limit = ITEM_LIMITS[item_type]
+    if isinstance(limit, int):
+        return limit
     if limit == "EVENT":
         return settings.ERRORTRACK_MAX_EVENT_BYTES
-    if limit == "ATTACHMENT":
-        return settings.ERRORTRACK_MAX_ATTACHMENT_BYTES
-    return limit
+    return settings.ERRORTRACK_MAX_ATTACHMENT_BYTES
 
 
 def keep_items(envelope: Envelope) -> list[Accepted]:

@@ -3,18 +3,28 @@
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.conf import settings
 
 from errortrack import wakeup
 from errortrack.models import InboxItem
 
+
 # Embedded mode: the background runner waits on this; ingest sets it after a commit. `serve`
 # swaps in a cross-process event when the runner lives in a child process.
-doorbell = threading.Event()
+class Doorbell(Protocol):
+    """threading.Event or multiprocessing.Event."""
+
+    def set(self) -> None: ...
+    def clear(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
-def use_doorbell(event: object) -> None:
+doorbell: Doorbell = threading.Event()
+
+
+def use_doorbell(event: Doorbell) -> None:
     global doorbell
     doorbell = event
 

@@ -8,6 +8,7 @@ full. Limits follow Relay: 20 MiB as received, 100 MiB decoded (settings overrid
 
 import zlib
 from collections.abc import Iterator
+from typing import Any
 
 import brotli
 import zstandard
@@ -46,7 +47,7 @@ class _Zlib:
 
     def __init__(self, gzip: bool) -> None:
         self.gzip = gzip
-        self.obj = None  # a zlib decompressobj once the first bytes tell which kind
+        self.obj: Any = None  # a zlib decompressobj once the first bytes tell which kind
         self.pending = b""
         self.done = False
 

@@ -490,7 +490,9 @@ class EventView:
 
 def present_message(data: dict) -> tuple[Value | None, Value | None, Value | None]:
     message = data.get("message")
-    logentry = data.get("logentry") if isinstance(data.get("logentry"), dict) else {}
+    logentry = data.get("logentry")
+    if not isinstance(logentry, dict):
+        logentry = {}
     text = message if isinstance(message, str) and message else logentry.get("formatted")
     template = logentry.get("message")
     params = logentry.get("params")

@@ -89,9 +89,10 @@ def _project_ids(values: list[str]) -> tuple[int, ...]:
     if len(wanted) > MAX_PROJECT_FILTERS:
         raise search.SearchError(f"Choose at most {MAX_PROJECT_FILTERS} projects.")
     ids = [access.object_id(value) for value in wanted]
-    if None in ids:
+    known = [pk for pk in ids if pk is not None]
+    if len(known) < len(ids):
         raise search.SearchError("project must be project ids.")
-    return tuple(ids)
+    return tuple(known)
 
 
 def read_params(params: QueryDict) -> StreamParams:
@@ -206,10 +207,9 @@ def _svg(chart: dict) -> SafeString:
 
 
 def _assignee(issue: Issue) -> str:
-    if issue.assigned_user_id is not None:
-        user = issue.assigned_user
-        return user.get_full_name() or user.get_username()
-    return f"#{issue.assigned_team.slug}" if issue.assigned_team_id is not None else ""
+    if issue.assigned_user is not None:
+        return issue.assigned_user.get_full_name() or issue.assigned_user.get_username()
+    return f"#{issue.assigned_team.slug}" if issue.assigned_team is not None else ""
 
 
 def _kind_label(issue: Issue) -> str:

@@ -38,14 +38,15 @@ def resolve_assignee(value: str | None, organization: Organization
     if not value:
         return None
     kind, _, ident = value.partition(":")
-    if kind == "team" and access.object_id(ident) is not None:
-        team = organization.teams.filter(pk=access.object_id(ident)).first()
+    pk = access.object_id(ident)
+    if kind == "team" and pk is not None:
+        team = organization.teams.filter(pk=pk).first()
         if team is None:
             raise ValidationError(f"No team {value} in this organization.")
         return team
     members = Member.objects.filter(organization=organization).select_related("user")
-    if kind == "user" and access.object_id(ident) is not None:
-        member = members.filter(user_id=access.object_id(ident)).first()
+    if kind == "user" and pk is not None:
+        member = members.filter(user_id=pk).first()
     else:
         member = (members.filter(user__username=value).first()
                   or members.filter(user__email__iexact=value).first())

@@ -27,6 +27,8 @@ def find_event(issue: Issue, event_id: str | None) -> Event | None:
 
 def neighbours(event: Event) -> tuple[str | None, str | None]:
     """The previous and next event of the same issue, by time (then id)."""
+    if event.issue_id is None:  # not grouped (yet): no siblings
+        return None, None
     same = Event.objects.filter(issue_id=event.issue_id)
     earlier = same.filter(Q(timestamp__lt=event.timestamp)
                           | Q(timestamp=event.timestamp, pk__lt=event.pk))

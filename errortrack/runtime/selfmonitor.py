@@ -10,20 +10,24 @@ item is retried and quarantined, so its reports are bounded.
 
 import os
 import re
+from collections.abc import Mapping
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the SDK itself is imported only when self-monitoring starts
+    from sentry_sdk.types import Event, Hint
 
 INGEST_LOGGERS = ("errortrack.ingest.app", "errortrack.ingest.batcher",
                   "errortrack.ingest.streams", "errortrack.ingest.envelope")
 INGEST_URL = re.compile(r"/api/\d+/(envelope|store)/?(\?|$)")
 
 
-def _frames(event: dict[str, Any]) -> list[dict]:
+def _frames(event: Mapping[str, Any]) -> list[dict]:
     return [frame for exception in (event.get("exception") or {}).get("values") or []
             for frame in (exception.get("stacktrace") or {}).get("frames") or []]
 
 
-def from_ingest_path(event: dict[str, Any]) -> bool:
+def from_ingest_path(event: Mapping[str, Any]) -> bool:
     if event.get("logger") in INGEST_LOGGERS:
         return True
     if INGEST_URL.search(str((event.get("request") or {}).get("url") or "")):
@@ -32,7 +36,7 @@ def from_ingest_path(event: dict[str, Any]) -> bool:
                for frame in _frames(event))
 
 
-def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
+def before_send(event: "Event", hint: "Hint") -> "Event | None":
     return None if from_ingest_path(event) else event
 
 

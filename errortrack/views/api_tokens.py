@@ -20,7 +20,7 @@ DEFAULT_SCOPES = ("org:read", "project:read", "event:read", "event:write")
 
 def _page(request: HttpRequest, new_token: str | None = None, status: int = 200) -> HttpResponse:
     return render(request, "errortrack/api_tokens.html", {
-        "tokens": request.user.api_tokens.all(),
+        "tokens": access.signed_in_user(request).api_tokens.all(),
         "scopes": tokens.SCOPES,
         "default_scopes": DEFAULT_SCOPES,
         "new_token": new_token,
@@ -33,7 +33,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         return _page(request)
     name = request.POST.get("name", "").strip()[:100] or "API token"
     try:
-        _, plaintext = actions.create_api_token(request.user, name,
+        _, plaintext = actions.create_api_token(access.signed_in_user(request), name,
                                                 request.POST.getlist("scopes"))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -27,8 +27,8 @@ def selected_issues(organization: Organization, raw_ids: list[str]) -> list[Issu
     away since the page was loaded are left out."""
     if len(raw_ids) > MAX_BULK:
         raise BulkError(f"Select at most {MAX_BULK} issues at once.")
-    ids = {access.object_id(raw) for raw in raw_ids}
-    if None in ids:
+    ids = access.object_ids(raw_ids)
+    if ids is None:
         raise BulkError("id must be issue ids.")
     issues = list(Issue.objects.filter(project__organization=organization, pk__in=ids)
                   .select_related(*ROW_RELATIONS).order_by("id"))

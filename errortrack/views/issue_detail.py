@@ -80,7 +80,7 @@ def page_context(request: HttpRequest, issue: Issue, event: Event | None, here: 
     return {
         "issue": issue, "project": issue.project, "organization": organization,
         "substatus": substatus(issue, now),
-        "bookmarked": issue.pk in bookmarked_ids([issue.pk], request.user),
+        "bookmarked": issue.pk in bookmarked_ids([issue.pk], access.signed_in_user(request)),
         "charts": charts(hourly, daily), "tags": tag_summaries(issue),
         "event_row": event, "event": event_view.present(event.data) if event else None,
         "previous_id": previous_id, "next_id": next_id,
@@ -110,7 +110,7 @@ def issue_detail(request: HttpRequest, org_slug: str, issue_id: str,
     marks the issue seen by the user, as Sentry does."""
     issue = access.get_issue_for_user(request.user, issue_id, org_slug)
     event = find_event(issue, event_id)
-    actions.set_issue_seen(issue, request.user, True)
+    actions.set_issue_seen(issue, access.signed_in_user(request), True)
     return render_page(request, issue, event, request.path)
 
 
@@ -150,40 +150,42 @@ def flag_of(value: str) -> bool:
 
 
 def _resolve(request: HttpRequest, issue: Issue) -> str:
-    actions.set_issue_status(issue, Issue.Status.RESOLVED, request.user)
+    actions.set_issue_status(issue, Issue.Status.RESOLVED, access.signed_in_user(request))
     return "Resolved."
 
 
 def _resolve_next(request: HttpRequest, issue: Issue) -> str:
-    actions.set_issue_status(issue, Issue.Status.RESOLVED, request.user, in_next_release=True)
+    actions.set_issue_status(issue, Issue.Status.RESOLVED, access.signed_in_user(request),
+                             in_next_release=True)
     return "Resolved in the next release."
 
 
 def _unresolve(request: HttpRequest, issue: Issue) -> str:
-    actions.set_issue_status(issue, Issue.Status.UNRESOLVED, request.user)
+    actions.set_issue_status(issue, Issue.Status.UNRESOLVED, access.signed_in_user(request))
     return "Unresolved."
 
 
 def _ignore(request: HttpRequest, issue: Issue) -> str:
     minutes = minutes_of(request.POST.get("minutes", ""))
-    actions.set_issue_status(issue, Issue.Status.IGNORED, request.user, ignore_minutes=minutes)
+    actions.set_issue_status(issue, Issue.Status.IGNORED, access.signed_in_user(request),
+                             ignore_minutes=minutes)
     return f"Ignored for {minutes} minutes." if minutes else "Ignored."
 
 
 def _assign(request: HttpRequest, issue: Issue) -> str:
     assignee = resolve_assignee(request.POST.get("assignee", ""), issue.project.organization)
-    actions.assign_issue(issue, assignee, request.user)
+    actions.assign_issue(issue, assignee, access.signed_in_user(request))
     return "Unassigned." if assignee is None else "Assigned."
 
 
 def _bookmark(request: HttpRequest, issue: Issue) -> str:
     bookmarked = flag_of(request.POST.get("bookmarked", ""))
-    actions.set_issue_bookmark(issue, request.user, bookmarked)
+    actions.set_issue_bookmark(issue, access.signed_in_user(request), bookmarked)
     return "Bookmarked." if bookmarked else "Bookmark removed."
 
 
 def _comment(request: HttpRequest, issue: Issue) -> str:
-    actions.add_comment(issue, request.user, request.POST.get("text", ""))
+    actions.add_comment(issue, access.signed_in_user(request), request.POST.get("text", ""))
     return "Comment added."
 
 

@@ -3,6 +3,8 @@ bulk changes (the triage UI's first page). The logic is in errortrack.presenters
 and errortrack.views.bulk; these views check tenancy (errortrack.access), read the request and
 render."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -42,34 +44,37 @@ def _stream(request: HttpRequest, organization: Organization,
     it (never a 500)."""
     live_since = timezone.now().isoformat()  # before reading: live updates resume from here
     projects = list(access.projects_for_user(request.user, organization).order_by("slug"))
-    context = {"organization": organization, "project": project, "projects": projects,
+    context: dict[str, Any] = {
+               "organization": organization, "project": project, "projects": projects,
                "live_since": live_since,
                "organizations": access.organizations_for_user(request.user),
                "sorts": issue_stream.SORT_LABELS, "stats_periods": issue_stream.PERIOD_NAMES,
                "assignees": [(choice.value, choice.label)
                              for choice in assignee_choices(organization)],
-               "here": request.get_full_path(), "error": "", "rows": [], "shown": []}
+               "here": request.get_full_path(), "error": "", "rows": []}
+    shown: list[Project] = []  # stays empty when the request cannot be read
     try:
         params = issue_stream.read_params(request.GET)
-        shown = [project] if project else issue_stream.shown_projects(projects,
-                                                                     params.project_ids)
-        context.update(_page(request, params, shown), shown=shown)
+        wanted = [project] if project else issue_stream.shown_projects(projects,
+                                                                      params.project_ids)
+        context.update(_page(request, params, wanted))
+        shown = wanted
     except search.SearchError as error:
         params = _params_as_typed(request)
         context["error"] = str(error)
-    context.update(params=params, live=issue_stream.live_filter(params),
-                   live_projects=",".join(str(p.pk) for p in context["shown"]),
-                   environments=issue_stream.environments(context["shown"] or projects))
+    context.update(params=params, shown=shown, live=issue_stream.live_filter(params),
+                   live_projects=",".join(str(p.pk) for p in shown),
+                   environments=issue_stream.environments(shown or projects))
     return render(request, "errortrack/issues/stream.html", context,
                   status=400 if context["error"] else 200)
 
 
 def _page(request: HttpRequest, params: issue_stream.StreamParams,
           shown: list[Project]) -> dict:
-    page = issue_stream.page_of(issue_stream.stream_issues(shown, params, request.user),
-                                params.page)
+    user = access.signed_in_user(request)
+    page = issue_stream.page_of(issue_stream.stream_issues(shown, params, user), params.page)
     return {"page": page,
-            "rows": issue_stream.rows_for(page.issues, request.user, params.stats_period),
+            "rows": issue_stream.rows_for(page.issues, user, params.stats_period),
             "previous_query": issue_stream.page_query(request.GET, page.number - 1),
             "next_query": issue_stream.page_query(request.GET, page.number + 1)}
 
@@ -89,8 +94,9 @@ def bulk_change(request: HttpRequest, org_slug: str) -> HttpResponse:
                      reverse("issue-stream-org", args=[organization.slug]))
     try:
         issues = bulk.selected_issues(organization, request.POST.getlist("id"))
-        done = bulk.apply_bulk(request.POST.get("action", ""), issues, request.user,
-                               organization, request.POST.get("assignee", ""))
+        done = bulk.apply_bulk(request.POST.get("action", ""), issues,
+                               access.signed_in_user(request), organization,
+                               request.POST.get("assignee", ""))
     except bulk.BulkError as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     except ValidationError as error:

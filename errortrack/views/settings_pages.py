@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -91,7 +91,7 @@ POSTED_TEXT = ("name", "platform", "sensitive_fields", "safe_fields", "event_ret
 POSTED_CHECKBOXES = {"scrubbing": ("scrub_defaults", "scrub_ip_addresses")}
 
 
-def project_form(project: Project, post: dict | None = None, section: str = "") -> dict:
+def project_form(project: Project, post: QueryDict | None = None, section: str = "") -> dict:
     """The page's form values: the project's, with what was posted to `section` on top (so a
     refused change can be corrected rather than typed again)."""
     form = {"name": project.name, "platform": project.platform,
@@ -189,7 +189,7 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         form = ({"login": request.POST.get("login", ""), "role": request.POST.get("role", "")}
                 if request.POST.get("do") == "add" else None)
         return _render_members(request, organization, " ".join(exc.messages), form, 400)
-    if not organization.members.filter(user=request.user).exists():
+    if not organization.members.filter(user=access.signed_in_user(request)).exists():
         return redirect("home")  # they removed themselves
     return redirect("org-members", org_slug)
 

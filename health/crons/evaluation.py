@@ -18,7 +18,7 @@ from health.models import CheckIn, CronMonitor
 log = logging.getLogger(__name__)
 
 
-FAILURE_TEXT = {CheckIn.Status.MISSED: "A missed check-in was detected",
+FAILURE_TEXT: dict[str, str] = {CheckIn.Status.MISSED: "A missed check-in was detected",
                 CheckIn.Status.TIMEOUT: "A timeout check-in was detected",
                 CheckIn.Status.ERROR: "An error check-in was detected"}
 
@@ -81,8 +81,11 @@ def record_missed(now: datetime) -> int:
     recorded = 0
     due = CronMonitor.objects.filter(is_active=True, next_expected_at__lte=now)
     for monitor in due[:1000]:
-        deadline = monitor.next_expected_at + timedelta(minutes=monitor.checkin_margin_minutes)
-        if deadline <= now and _record_one_missed(monitor.pk, monitor.next_expected_at, now):
+        expected_at = monitor.next_expected_at
+        if expected_at is None:  # not due (the filter already leaves these out)
+            continue
+        deadline = expected_at + timedelta(minutes=monitor.checkin_margin_minutes)
+        if deadline <= now and _record_one_missed(monitor.pk, expected_at, now):
             recorded += 1
     return recorded
 
@@ -127,6 +130,8 @@ def _record_one_timeout(run_id: int, now: datetime) -> bool:
     if not claimed:
         return False
     run = CheckIn.objects.select_related("monitor").get(pk=run_id)
+    if run.monitor_id is None:  # only a monitor's runs get a timeout, so never expected
+        raise CronMonitor.DoesNotExist("A timed-out check-in without a monitor.")
     monitor = CronMonitor.objects.select_for_update().get(pk=run.monitor_id)
     metrics.cron_checkins.labels("timeout").inc()
     on_failure(monitor, run, now)

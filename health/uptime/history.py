@@ -7,11 +7,13 @@ come from the sums, the partial hour at its start and the current hour (up to `n
 results, at most two hours of them.
 """
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Aggregate, Count, F, Q, Sum
 
 from health.models import UptimeHour, UptimeMonitor, UptimeResult
 
@@ -64,7 +66,7 @@ def uptime_stats_for(monitor_ids: list[int], now: datetime) -> dict[int, dict[st
 
 
 def _sums_of_whole_hours(monitor_ids: list[int], first_whole: dict[str, datetime],
-                         current_hour: datetime) -> dict[int, dict]:
+                         current_hour: datetime) -> dict[int, Mapping[str, Any]]:
     aggregates = {}
     for name, first in first_whole.items():
         within = Q(hour__gte=first)
@@ -81,12 +83,12 @@ def _sums_of_whole_hours(monitor_ids: list[int], first_whole: dict[str, datetime
 
 def _sums_of_results(monitor_ids: list[int], starts: dict[str, datetime],
                      first_whole: dict[str, datetime], current_hour: datetime,
-                     now: datetime) -> dict[int, dict]:
+                     now: datetime) -> dict[int, Mapping[str, Any]]:
     """The results no whole hour covers: after each window's start until its first whole hour,
     and in the current hour up to `now`."""
     this_hour = Q(checked_at__gte=current_hour, checked_at__lte=now)
     wanted = this_hour
-    aggregates = {}
+    aggregates: dict[str, Aggregate] = {}
     for name, start in starts.items():
         before_first_whole = Q(checked_at__gt=start, checked_at__lt=first_whole[name])
         wanted |= before_first_whole
@@ -101,7 +103,7 @@ def _sums_of_results(monitor_ids: list[int], starts: dict[str, datetime],
     return {row["monitor_id"]: row for row in rows}
 
 
-def _window_stats(name: str, *rows: dict | None) -> dict:
+def _window_stats(name: str, *rows: Mapping[str, Any] | None) -> dict:
     def total(key: str) -> float:
         return sum((row or {}).get(f"{key}_{name}") or 0 for row in rows)
 

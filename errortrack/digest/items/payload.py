@@ -1,6 +1,6 @@
 """What every item storer shares: the payload as a JSON object, and idempotent creation."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from errortrack.compat.json import JSONError, loads_lenient
 from errortrack.models import InboxItem
@@ -13,9 +13,9 @@ def json_object(item: InboxItem) -> dict:
     return data
 
 
-def create_once(model: type, **fields: object) -> None:
+def create_once(model: type[models.Model], **fields: object) -> None:
     try:
         with transaction.atomic():
-            model.objects.create(**fields)
+            model._default_manager.create(**fields)
     except IntegrityError:
         pass  # stored by an earlier attempt

@@ -29,7 +29,9 @@ def store_session(item: InboxItem, now: datetime) -> None:
     """One session update: counted when it starts (init) and when it ends (terminal status)."""
     data = json_object(item)
     status, ended = data.get("status"), data.get("status") in ("exited", "crashed", "abnormal")
-    errors = data.get("errors") if isinstance(data.get("errors"), int) else 0
+    errors = data.get("errors")
+    if not isinstance(errors, int):
+        errors = 0
     counts = {"started": 1 if data.get("init") is True else 0,
               "exited": 1 if status == "exited" and not errors else 0,
               "errored": 1 if ended and errors > 0 and status == "exited" else 0,

@@ -8,6 +8,7 @@ import json
 import os
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -15,6 +16,7 @@ from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from errortrack import actions, tokens
+from errortrack.management.options import flag, text
 from errortrack.models import Member, Organization, Project
 
 BOOTSTRAP_TOKEN_NAME = "bootstrap"  # noqa: S105 (a token name, not a secret)
@@ -44,17 +46,18 @@ class Command(BaseCommand):
     def handle(self, *args: object, **opts: object) -> None:
         if _migrations_pending():
             call_command("migrate", interactive=False, verbosity=0)
-        if opts["if_empty"] and Organization.objects.exists():
-            project = Project.objects.select_related("organization").order_by("id").first()
-            if project is not None:
-                opts["org"], opts["project"] = project.organization.slug, project.slug
+        org_slug, project_slug = text(opts, "org"), text(opts, "project")
+        if flag(opts, "if_empty") and Organization.objects.exists():
+            first = Project.objects.select_related("organization").order_by("id").first()
+            if first is not None:
+                org_slug, project_slug = first.organization.slug, first.slug
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or None
         try:
             with transaction.atomic():
-                user, shown_password = actions.ensure_admin_user(opts["username"], opts["email"],
-                                                                 password)
-                project = self._ensure_project(user, opts["org"], opts["project"],
-                                               opts["platform"])
+                user, shown_password = actions.ensure_admin_user(
+                    text(opts, "username"), text(opts, "email"), password)
+                project = self._ensure_project(user, org_slug, project_slug,
+                                               text(opts, "platform"))
                 key = (project.keys.filter(is_active=True).first()
                        or actions.create_project_key(project))
                 _, token = actions.rotate_api_token(user, BOOTSTRAP_TOKEN_NAME, tokens.SCOPES)
@@ -62,9 +65,9 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from exc
         result = {"dsn": key.dsn, "token": token, "org": project.organization.slug,
                   "project": project.slug, "url": settings.BASE_URL}
-        self._report(result, user.get_username(), shown_password, opts["json"])
+        self._report(result, user.get_username(), shown_password, flag(opts, "json"))
 
-    def _ensure_project(self, user: object, org_slug: str, project_slug: str,
+    def _ensure_project(self, user: User, org_slug: str, project_slug: str,
                         platform: str) -> Project:
         org = Organization.objects.filter(slug=org_slug).first()
         if org is None:

@@ -16,9 +16,19 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from errortrack.management.options import number, optional_text, text
 from errortrack.runtime import topology
 
 STOP_GRACE_SECONDS = 15
+
+
+def _log_level() -> str:
+    """The root logger's level (settings.LOGGING), in the lower case uvicorn takes."""
+    root = settings.LOGGING["root"]
+    level = root.get("level") if isinstance(root, dict) else None
+    if not isinstance(level, str):
+        raise CommandError("settings.LOGGING['root'] should name a level.")
+    return level.lower()
 
 
 class Command(BaseCommand):
@@ -33,13 +43,14 @@ class Command(BaseCommand):
                             help="scale-out: run just this process, in the foreground")
 
     def handle(self, *args: object, **opts: object) -> None:
+        host, port, only = text(opts, "host"), number(opts, "port"), optional_text(opts, "only")
         if settings.EMBEDDED:
-            if opts["only"]:
+            if only:
                 raise CommandError("--only is for scale-out mode (set REDIS_URL).")
-            self._serve_embedded(opts["host"], opts["port"])
+            self._serve_embedded(host, port)
             return
-        names = [opts["only"]] if opts["only"] else list(topology.PROCESSES)
-        self._supervise(names, opts["host"], opts["port"], opts["workers"])
+        names = [only] if only else list(topology.PROCESSES)
+        self._supervise(names, host, port, number(opts, "workers"))
 
     def _serve_embedded(self, host: str, port: int) -> None:
         import uvicorn
@@ -55,7 +66,7 @@ class Command(BaseCommand):
         self.stdout.write(f"errortrack (embedded) serving on http://{host}:{port}")
         try:
             uvicorn.run("errortrack.asgi:application", host=host, port=port, lifespan="off",
-                        log_level=settings.LOGGING["root"]["level"].lower(), access_log=False)
+                        log_level=_log_level(), access_log=False)
         finally:
             runner.stop()
 
