@@ -68,7 +68,7 @@ def _check_in_id(value: object) -> str:
 
 def _duration(value: object) -> float:
     try:
-        duration = float(value)  # type: ignore[arg-type]
+        duration = float(value)  # type: ignore[arg-type]  # any JSON value; float() is the check
     except (TypeError, ValueError):
         raise RequestRejected("duration must be a number of seconds") from None
     if not 0 <= duration < 10**9:
