@@ -11,6 +11,7 @@ Every secret may also be given as NAME_FILE (a path whose content is the value).
 
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -287,7 +288,7 @@ ERRORTRACK_CRON_SCHEDULER_INTERVAL_SECONDS = env.float(
 ERRORTRACK_CRON_HISTORY_DAYS = env.int("ERRORTRACK_CRON_HISTORY_DAYS", 90)
 
 # --- Logging --------------------------------------------------------------------------------------
-LOGGING = {
+LOGGING: dict[str, Any] = {  # typed, so what reads it (serve's log level) is checked
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},

@@ -26,9 +26,10 @@ from health.uptime.history import uptime_stats, uptime_stats_for
 
 HISTORY_SHOWN = 50
 CHART_SPAN = timedelta(hours=24)
-RUN_CLASSES: dict[str, str] = {CheckIn.Status.OK: "run-ok", CheckIn.Status.ERROR: "run-error",
-               CheckIn.Status.MISSED: "run-missed", CheckIn.Status.TIMEOUT: "run-timeout",
-               CheckIn.Status.IN_PROGRESS: "run-progress"}
+RUN_CLASSES: dict[str, str] = {
+    CheckIn.Status.OK: "run-ok", CheckIn.Status.ERROR: "run-error",
+    CheckIn.Status.MISSED: "run-missed", CheckIn.Status.TIMEOUT: "run-timeout",
+    CheckIn.Status.IN_PROGRESS: "run-progress"}
 FAILED_RUNS: set[str] = {CheckIn.Status.ERROR, CheckIn.Status.MISSED, CheckIn.Status.TIMEOUT}
 NEW_UPTIME_FORM = {"name": "", "url": "https://", "method": "GET", "interval_seconds": 60,
                    "timeout_seconds": 10, "expected_status": "200-299", "expected_keyword": "",

@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 
 
 FAILURE_TEXT: dict[str, str] = {CheckIn.Status.MISSED: "A missed check-in was detected",
-                CheckIn.Status.TIMEOUT: "A timeout check-in was detected",
-                CheckIn.Status.ERROR: "An error check-in was detected"}
+                                CheckIn.Status.TIMEOUT: "A timeout check-in was detected",
+                                CheckIn.Status.ERROR: "An error check-in was detected"}
 
 
 def after_result(monitor: CronMonitor, run: CheckIn, now: datetime) -> None:

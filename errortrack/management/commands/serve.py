@@ -22,15 +22,6 @@ from errortrack.runtime import topology
 STOP_GRACE_SECONDS = 15
 
 
-def _log_level() -> str:
-    """The root logger's level (settings.LOGGING), in the lower case uvicorn takes."""
-    root = settings.LOGGING["root"]
-    level = root.get("level") if isinstance(root, dict) else None
-    if not isinstance(level, str):
-        raise CommandError("settings.LOGGING['root'] should name a level.")
-    return level.lower()
-
-
 class Command(BaseCommand):
     help = "Serve errortrack (embedded: web + background jobs; scale-out: web, worker, beat)."
 
@@ -66,7 +57,7 @@ class Command(BaseCommand):
         self.stdout.write(f"errortrack (embedded) serving on http://{host}:{port}")
         try:
             uvicorn.run("errortrack.asgi:application", host=host, port=port, lifespan="off",
-                        log_level=_log_level(), access_log=False)
+                        log_level=settings.LOGGING["root"]["level"].lower(), access_log=False)
         finally:
             runner.stop()
 
