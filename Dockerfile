@@ -11,10 +11,16 @@ ENV PYTHONUNBUFFERED=1 \
     ERRORTRACK_DATA_DIR=/data
 
 WORKDIR /app
+# The runtime lock file first (exact versions, checked against their hashes), so this layer is
+# rebuilt only when the lock changes, not on every code change.
+COPY requirements/base.txt requirements/base.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements/base.txt
 # The whole context (.dockerignore keeps out .venv, node_modules, data, caches): manage.py and
-# templates/ live at the project root, outside the packages pyproject.toml lists.
+# templates/ live at the project root, outside the packages pyproject.toml lists. `--no-deps`:
+# every dependency came from the lock above (`pip check` fails the build if one is missing).
 COPY . .
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-deps . \
+    && pip check \
     && rm -rf build ./*.egg-info \
     && useradd --system --uid 10001 --home-dir /app --no-create-home errortrack \
     && mkdir -p /data && chown errortrack /data
