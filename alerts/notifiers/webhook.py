@@ -2,7 +2,7 @@
 
 Headers: `X-Errortrack-Signature: sha256=<hex>` (HMAC-SHA256 of the exact body with the
 channel's secret) and `X-Errortrack-Event: trigger|resolve|test|rollback`. The payload is
-documented in the README (alerts section).
+documented in docs/alerts.md (the webhook payload).
 """
 
 import hashlib
