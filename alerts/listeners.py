@@ -1,5 +1,5 @@
-"""Where alerts hear about the rest of errortrack: the digest's facts, issue status changes
-and new projects. Wired in AlertsConfig.ready()."""
+"""Where alerts hear about the rest of errortrack, on its bus (errortrack.signals): the
+digest's facts, issue changes (a resolution) and new projects. Wired in AlertsConfig.ready()."""
 
 from django.conf import settings
 from django.db import transaction
@@ -9,8 +9,8 @@ from alerts import rules
 from alerts.delivery import supersede_pending_triggers
 from alerts.models import Channel, Delivery, Rule, RuleIssueState
 from errortrack import wakeup
-from errortrack.digest.facts import Facts
 from errortrack.models import Issue, Project
+from errortrack.signals import Facts, IssueChange, ProjectCreated
 
 # The periodic job that sends due deliveries (errortrack.runtime.jobs); queued messages carry
 # the name, so it never changes.
@@ -46,8 +46,11 @@ def resolve_deliveries(issue: Issue) -> list[Delivery]:
     return rules.enqueue(None, issue, channels, "resolved", action=Delivery.Action.RESOLVE)
 
 
-def on_issue_status_changed(sender: object, issue: Issue, status: str, **kwargs: object) -> None:
-    if status != Issue.Status.RESOLVED:
+def on_issue_changed(change: IssueChange) -> None:
+    if change.kind != "status" or change.status != Issue.Status.RESOLVED:
+        return
+    issue = Issue.objects.filter(pk=change.issue_id).first()
+    if issue is None:
         return
     # A resolved issue's next event is a new episode: the rules may fire again at once.
     RuleIssueState.objects.filter(issue=issue).delete()
@@ -55,6 +58,7 @@ def on_issue_status_changed(sender: object, issue: Issue, status: str, **kwargs:
         send_soon()
 
 
+@transaction.atomic
 def create_default_rule(project: Project) -> Rule:
     """As Sentry does for a new project: email its members on a new issue or a regression."""
     channel, _ = Channel.objects.get_or_create(
@@ -66,7 +70,8 @@ def create_default_rule(project: Project) -> Rule:
     return rule
 
 
-def on_project_saved(sender: object, instance: Project, created: bool, raw: bool = False,
-                     **kwargs: object) -> None:
-    if created and not raw:
-        create_default_rule(instance)
+def on_project_created(created: ProjectCreated) -> None:
+    """A project made by errortrack.actions.create_project, committed: its default rule."""
+    project = Project.objects.select_related("organization").filter(pk=created.project_id).first()
+    if project is not None:
+        create_default_rule(project)

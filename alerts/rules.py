@@ -1,7 +1,7 @@
 """Rules: which issues of a batch fire which rules, and the deliveries that follows.
 
-Evaluated on the digest's facts after each committed batch (errortrack.digest.facts), with
-`now` passed in so tests move time without sleeping. A rule fires for an issue when one of its
+Evaluated on the digest's facts after each committed batch (errortrack.signals.digest_facts),
+with `now` passed in so tests move time without sleeping. A rule fires for an issue when one of its
 triggers holds and all its filters do, at most once per action interval: the interval is
 claimed by a conditional UPDATE of the rule's RuleIssueState row, so two workers digesting at
 once never both notify.
@@ -24,8 +24,8 @@ from django.db import IntegrityError, transaction
 from alerts.delivery import queue
 from alerts.message import LEVELS, issue_message, level_rank
 from alerts.models import AlertSnooze, Channel, Delivery, Rule, RuleIssueState
-from errortrack.digest.facts import Facts
 from errortrack.models import Event, Issue, IssueTagValue, IssueUserHour
+from errortrack.signals import Facts
 
 TRIGGERS = ("new_issue", "regression", "event_frequency", "user_frequency", "error_rate",
             "deploy_guard")

@@ -1,7 +1,10 @@
 import orjson
 from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
 from django.utils.html import format_html
 
+from errortrack import actions
 from errortrack.models import (
     Activity,
     ApiToken,
@@ -72,6 +75,15 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["slug", "name"]
     filter_horizontal = ["teams"]
     inlines = [ProjectKeyInline]
+
+    def save_model(self, request: HttpRequest, obj: Project, form: ModelForm,
+                   change: bool) -> None:
+        """A new project is made by the action, as on every path (its DSN key, and once
+        committed its default alert rule); the form's other fields are then saved on it."""
+        if not change:
+            made = actions.create_project(obj.organization, obj.slug, obj.name, obj.platform)
+            obj.pk, obj.slug, obj._state.adding = made.pk, made.slug, False
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ProjectKey)

@@ -20,7 +20,12 @@ def make_organization(owner: AbstractBaseUser, slug: str) -> Organization:
 
 
 def make_project(organization: Organization, slug: str, platform: str = "python") -> Project:
-    return actions.create_project(organization, slug, platform=platform)
+    """Through the action, with what it runs on commit (the default alert rule) run now: a
+    test's transaction never commits. In a transactional test they run at the commit, once."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return actions.create_project(organization, slug, platform=platform)
 
 
 def make_owner(username: str, org_slug: str, project_slug: str = "web") -> AbstractBaseUser:

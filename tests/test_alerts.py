@@ -19,8 +19,8 @@ from alerts.delivery import claim, deliver_due
 from alerts.listeners import DEFAULT_RULE_NAME
 from alerts.models import Channel, Delivery, Rule
 from errortrack import actions
-from errortrack.digest.facts import Facts
 from errortrack.models import Issue
+from errortrack.signals import Facts
 from tests.factories import digest_events, error_event
 
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF"
@@ -60,6 +60,55 @@ def test_a_new_project_emails_its_members_on_a_new_issue(smtp, digest, alice, bo
                   if part.get_content_type() in ("text/plain", "text/html"))
     assert "/organizations/alpha/issues/" in text
     assert "&lt;b&gt;sku&lt;/b&gt;" in html and "<b>sku</b>" not in html  # event text escaped
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_project_made_through_the_action_gets_the_default_rule_once_committed(alpha):
+    """A real commit (bootstrap, the admin, the API all call the action): the project-created
+    hook fires once, and the organization's members channel is shared, not duplicated."""
+    first = actions.create_project(alpha, "api")
+    second = actions.create_project(alpha, "jobs")
+    for project in (first, second):
+        [rule] = Rule.objects.filter(project=project)
+        assert rule.name == DEFAULT_RULE_NAME
+        assert rule.triggers == [{"type": "new_issue"}, {"type": "regression"}]
+    assert Channel.objects.filter(organization=alpha, kind="email").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_project_added_in_the_admin_is_made_by_the_action(client, django_user_model,
+                                                            alpha):
+    from django.urls import reverse
+
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-1")
+    client.force_login(root)
+    response = client.post(reverse("admin:errortrack_project_add"), {
+        "organization": alpha.pk, "slug": "Admin-Made", "name": "From the admin",
+        "platform": "go", "date_created_0": "2026-01-02", "date_created_1": "03:04:05",
+        "scrub_defaults": "on", "sensitive_fields": "[]", "safe_fields": "[]",
+        "event_retention_days": "30", "grouping_version": "v1", "issue_counter": "0",
+        "keys-TOTAL_FORMS": "0", "keys-INITIAL_FORMS": "0"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    project = alpha.projects.get(name="From the admin")
+    assert (project.slug, project.platform, project.event_retention_days) == (
+        "admin-made", "go", 30)
+    assert [key.is_active for key in project.keys.all()] == [True]
+    assert [rule.name for rule in Rule.objects.filter(project=project)] == [DEFAULT_RULE_NAME]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_project_made_without_the_action_or_rolled_back_gets_no_rule(alpha):
+    from django.db import transaction
+
+    from errortrack.models import Project
+
+    direct = Project.objects.create(organization=alpha, slug="direct", name="direct")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.create_project(alpha, "undone")
+        raise RuntimeError("the caller failed after creating it")
+    assert not Rule.objects.filter(project=direct).exists()
+    assert not Project.objects.filter(slug="undone").exists()
+    assert Rule.objects.count() == 1  # web's, from the fixture
 
 
 @pytest.mark.django_db

@@ -10,8 +10,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from errortrack import actions
-from errortrack.digest import facts as digest_facts
+from errortrack import actions, signals
 from errortrack.digest.consume import consume_batch, consume_inbox, store_halving
 from errortrack.digest.retention import delete_expired
 from errortrack.models import (
@@ -241,15 +240,15 @@ def test_retention_deletes_old_events_and_keeps_issues_and_counters(settings, we
 def test_facts_are_handed_on_after_the_commit(web_project):
     received = []
 
-    def listener(facts: digest_facts.Facts) -> None:
+    def listener(facts: signals.Facts) -> None:
         assert not connection.in_atomic_block  # after the commit
         received.append(facts)
 
-    def broken(facts: digest_facts.Facts) -> None:
+    def broken(facts: signals.Facts) -> None:
         raise RuntimeError("a broken listener")
 
-    digest_facts.subscribe(broken)
-    digest_facts.subscribe(listener)
+    signals.digest_facts.subscribe(broken)
+    signals.digest_facts.subscribe(listener)
     try:
         enqueue(web_project, error())
         enqueue(web_project, error())
@@ -259,8 +258,8 @@ def test_facts_are_handed_on_after_the_commit(web_project):
         enqueue(web_project, error())
         digest()
     finally:
-        digest_facts.unsubscribe(broken)
-        digest_facts.unsubscribe(listener)
+        signals.digest_facts.unsubscribe(broken)
+        signals.digest_facts.unsubscribe(listener)
     first, second = received
     assert (first.new_issues, first.events_by_issue, first.stored) == ([issue.pk],
                                                                       {issue.pk: 2}, 2)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from errortrack import signals
+from errortrack.actions.announce import announce_issue_change
 from errortrack.models import (
     Activity,
     Issue,
@@ -59,8 +59,7 @@ def set_issue_status(issue: Issue, status: str, user: User | None = None,
     if reason:
         data["reason"] = reason
     Activity.objects.create(issue=issue, user=user, kind=STATUS_ACTIVITY[status], data=data)
-    transaction.on_commit(lambda: signals.issue_status_changed.send(
-        sender=Issue, issue=issue, status=status, user=user))
+    announce_issue_change(issue, "status", user, status=status)
     return issue
 
 
@@ -83,27 +82,34 @@ def assign_issue(issue: Issue, assignee: User | Team | None,
         kind = "team" if isinstance(assignee, Team) else "user"
         Activity.objects.create(issue=issue, user=actor, kind=Activity.Kind.ASSIGNED,
                                 data={"assignee": str(assignee.pk), "assigneeType": kind})
+    announce_issue_change(issue, "assignee", actor)
     return issue
 
 
+@transaction.atomic
 def set_issue_bookmark(issue: Issue, user: User, bookmarked: bool) -> None:
     if bookmarked:
         IssueBookmark.objects.get_or_create(issue=issue, user=user)
     else:
         IssueBookmark.objects.filter(issue=issue, user=user).delete()
+    announce_issue_change(issue, "bookmark", user)
 
 
+@transaction.atomic
 def set_issue_seen(issue: Issue, user: User, seen: bool) -> None:
     if seen:
         IssueSeen.objects.update_or_create(issue=issue, user=user,
                                            defaults={"last_seen": timezone.now()})
     else:
         IssueSeen.objects.filter(issue=issue, user=user).delete()
+    announce_issue_change(issue, "seen", user)
 
 
+@transaction.atomic
 def delete_issue(issue: Issue) -> None:
     """Delete an issue with its events, counters and activity. A new event with its
     fingerprint opens a new issue."""
+    announce_issue_change(issue, "deleted")  # before delete() forgets the id
     issue.delete()
 
 
@@ -123,4 +129,7 @@ def merge_issues(issues: list[Issue], user: User | None = None) -> Issue:
     merge_into(parent, children)
     Activity.objects.create(issue=parent, user=user, kind=Activity.Kind.MERGE,
                             data={"children": [str(child.pk) for child in children]})
+    for child in children:
+        announce_issue_change(child, "merged_away", user, parent=parent)
+    announce_issue_change(parent, "merged", user)
     return parent

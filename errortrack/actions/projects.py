@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from errortrack import signals
 from errortrack.actions.cleaning import clean_bool, clean_name, clean_slug
 from errortrack.actions.keys import create_project_key
 from errortrack.models import (
@@ -18,7 +19,8 @@ from errortrack.models import (
 @transaction.atomic
 def create_project(organization: Organization, slug: str, name: str = "", platform: str = "",
                    teams: Iterable[Team] = ()) -> Project:
-    """Create a project with one active DSN key, as Sentry does."""
+    """Create a project with one active DSN key, as Sentry does. Once it commits, the apps
+    hear of it (signals.project_created: alerts gives it its default rule)."""
     slug = clean_slug(slug, "Project")
     if organization.projects.filter(slug=slug).exists():
         raise ValidationError(
@@ -27,6 +29,8 @@ def create_project(organization: Organization, slug: str, name: str = "", platfo
                                      platform=platform)
     project.teams.set(teams)
     create_project_key(project)
+    signals.project_created.publish_on_commit(
+        signals.ProjectCreated(project_id=project.pk, organization_id=organization.pk))
     return project
 
 

@@ -15,9 +15,9 @@ from datetime import datetime
 import orjson
 from django.db import transaction
 
+from errortrack import signals
 from errortrack.compat.json import JSONError, loads_lenient
 from errortrack.digest.derive import derive, user_tag
-from errortrack.digest.facts import Facts, publish_on_commit
 from errortrack.digest.grouping import Grouping, group
 from errortrack.digest.normalize import Received, event_datetime, normalize
 from errortrack.digest.scrub import ScrubConfig, config_for, scrub
@@ -98,10 +98,12 @@ def prepare_batch(items: list[InboxItem]) -> tuple[list[PreparedEvent],
     return prepared, failed
 
 
-def store(batch: list[PreparedEvent]) -> Facts:
-    """Store a prepared batch in the caller's transaction; facts go out after its commit."""
+def store(batch: list[PreparedEvent]) -> signals.Facts:
+    """Store a prepared batch in the caller's transaction; its facts go on the bus after the
+    commit (a batch that stored nothing says nothing)."""
     facts = store_batch(batch)
-    publish_on_commit(facts)
+    if facts.stored:
+        signals.digest_facts.publish_on_commit(facts)
     return facts
 
 

@@ -14,7 +14,6 @@ from datetime import datetime
 
 from django.db import connection
 
-from errortrack.digest.facts import Facts
 from errortrack.digest.grouping import Grouping
 from errortrack.digest.sql import add_to_counter, quoted_column, stored_field, upsert
 from errortrack.fields import EncodedJSON
@@ -32,6 +31,7 @@ from errortrack.models import (
     ProjectMinuteBucket,
     Release,
 )
+from errortrack.signals import Facts
 
 
 @dataclass(slots=True)

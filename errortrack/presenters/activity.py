@@ -1,17 +1,23 @@
 """The issue page's activity log: each entry as a sentence (who did what), names resolved
-from the assignee values the log records."""
+from the assignee values the log records; and the log rendered alone, for the live updates."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from errortrack.models import Activity
+from django.template.loader import render_to_string
+
+from errortrack.models import Activity, Issue
 from errortrack.presenters.event import HEX_ID, number, plain
-from errortrack.queries.assignees import display_name
+from errortrack.queries.activity import recent_activity
+from errortrack.queries.assignees import assignee_choices, display_name
+
+ACTIVITY_LOG_TEMPLATE = "errortrack/issues/detail/activity_log.html"
 
 
 @dataclass(frozen=True, slots=True)
 class ActivityEntry:
+    id: int  # the activity row's: the page's element is #activity-<id>
     kind: str
     who: str
     when: datetime
@@ -60,8 +66,18 @@ def activity_entries(items: Iterable[Activity], names: dict[str, str]) -> list[A
         data = item.data if isinstance(item.data, dict) else {}
         event_id = data.get("event_id") if item.kind == Activity.Kind.SET_REGRESSION else ""
         entries.append(ActivityEntry(
-            kind=item.kind, who=display_name(item.user) if item.user else "errortrack",
+            id=item.pk, kind=item.kind, who=display_name(item.user) if item.user else "errortrack",
             when=item.created_at, text=_activity_text(item, names),
             comment=plain(data.get("text"), 10_000) if item.kind == Activity.Kind.NOTE else "",
             event_id=event_id if isinstance(event_id, str) and HEX_ID.match(event_id) else ""))
     return entries
+
+
+def rendered_activity_log(issue: Issue) -> str:
+    """The issue page's activity log (`activity_log.html`, autoescaped) as the page renders
+    it: the live updates send it when the issue was triaged (errortrack.live.consumer)."""
+    organization = issue.project.organization
+    names = {choice.value: choice.label for choice in assignee_choices(organization)}
+    return render_to_string(ACTIVITY_LOG_TEMPLATE, {
+        "activity": activity_entries(recent_activity(issue.pk), names),
+        "organization": organization, "issue": issue})

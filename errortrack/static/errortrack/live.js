@@ -1,6 +1,8 @@
-// Live updates for the issue stream and the issue page (errortrack/consumers.py).
-// The page marks what it shows with data-live-projects (and data-live-issue on an issue page);
-// new rows arrive as HTML the server rendered and escaped, counts as plain values.
+// Live updates for the issue stream and the issue page (errortrack/live/consumer.py).
+// The page marks what it shows with data-live-projects (and data-live-issue on an issue page).
+// Rows and the activity log arrive as HTML the server rendered and escaped; everything else
+// (counts, names, links) as plain values, set with textContent and attributes only.
+// Each message applied bumps body[data-live-applied] (a browser test waits on it).
 (function () {
   "use strict";
   var root = document.querySelector("[data-live-projects]");
@@ -27,12 +29,24 @@
   // The server time of what the page last heard (at first, when it was rendered): on each
   // (re)connection the server first sends what changed since then.
   var since = root.dataset.liveSince;
+  var applied = 0;
 
   function setText(scope, selector, value) {
     var element = scope.querySelector(selector);
     if (element) {
       element.textContent = String(value);
     }
+  }
+
+  function fromHtml(html) {
+    var template = document.createElement("template");
+    template.innerHTML = String(html).trim();
+    return template.content.firstElementChild;
+  }
+
+  function streamRow(id) {
+    var row = document.getElementById("issue-" + id);
+    return row && row.tagName === "TR" ? row : null;
   }
 
   function addRows(rows) {
@@ -45,9 +59,7 @@
       if (document.getElementById("issue-" + row.id)) {
         return;
       }
-      var template = document.createElement("template");
-      template.innerHTML = row.html.trim();
-      var element = template.content.firstElementChild;
+      var element = fromHtml(row.html);
       if (element) {
         element.classList.add("live-new");
         body.prepend(element);
@@ -56,6 +68,96 @@
     var empty = document.getElementById("issue-rows-empty");
     if (empty && rows.length) {
       empty.remove();
+    }
+  }
+
+  // Rows the page shows whose assignee, bookmark or status changed: redrawn in place, the
+  // selection kept.
+  function updateRows(rows) {
+    rows.forEach(function (row) {
+      var old = streamRow(row.id);
+      var element = old && fromHtml(row.html);
+      if (!element) {
+        return;
+      }
+      var wasSelected = old.querySelector("input[type=checkbox]");
+      var selection = element.querySelector("input[type=checkbox]");
+      if (wasSelected && selection) {
+        selection.checked = wasSelected.checked;
+      }
+      element.classList.add("live-updated");
+      old.replaceWith(element);
+    });
+  }
+
+  function isLocalPath(url) {
+    return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/";
+  }
+
+  // The issue page of an issue that is gone: a notice first in the page (#issue-gone), with a
+  // link to the issue it was merged into (#issue-gone-parent).
+  function showGone(gone) {
+    var old = document.getElementById("issue-gone");
+    if (old) {
+      old.remove();
+    }
+    var notice = document.createElement("p");
+    notice.id = "issue-gone";
+    notice.className = "card issue-gone";
+    notice.setAttribute("role", "alert");
+    notice.dataset.reason = gone.reason;
+    if (gone.reason === "merged" && gone.parent && isLocalPath(gone.parent.url)) {
+      var link = document.createElement("a");
+      link.id = "issue-gone-parent";
+      link.href = gone.parent.url;
+      link.textContent = gone.parent.shortId;
+      notice.append("This issue was merged into ", link, ".");
+    } else if (gone.reason === "merged") {
+      notice.textContent = "This issue was merged into another issue.";
+    } else {
+      notice.textContent = "This issue was deleted.";
+    }
+    root.dataset.liveGone = gone.reason;
+    root.prepend(notice);
+  }
+
+  function removeIssues(removed) {
+    removed.forEach(function (gone) {
+      if (root.dataset.liveIssue === gone.id) {
+        showGone(gone);
+        return;
+      }
+      var row = streamRow(gone.id);
+      if (row) {
+        row.remove();
+      }
+    });
+  }
+
+  // The issue page's own issue was triaged: its activity log (new entries marked), assignee
+  // and the viewer's bookmark.
+  function updateDetail(detail) {
+    if (!detail || root.dataset.liveIssue !== detail.id) {
+      return;
+    }
+    var log = document.getElementById("activity-log");
+    var fresh = log && fromHtml(detail.activityHtml);
+    if (fresh) {
+      Array.prototype.forEach.call(fresh.children, function (entry) {
+        if (entry.id && !document.getElementById(entry.id)) {
+          entry.classList.add("live-new");
+        }
+      });
+      log.replaceWith(fresh);
+    }
+    var assignee = document.getElementById("issue-assignee");
+    if (assignee) {
+      setText(assignee, ".issue-assignee-name", detail.assignee || "");
+      assignee.hidden = !detail.assignee;
+    }
+    var bookmarked = document.getElementById("issue-bookmarked");
+    if (bookmarked) {
+      bookmarked.hidden = !detail.bookmarked;
     }
   }
 
@@ -100,10 +202,15 @@
     socket.onmessage = function (message) {
       var update = JSON.parse(message.data);
       addRows(update.rows || []);
+      updateRows(update.rowUpdates || []);
+      removeIssues(update.removed || []);
       updateCounts(update.counts || []);
+      updateDetail(update.detail);
       if (update.at) {
         since = update.at;
       }
+      applied += 1;
+      document.body.dataset.liveApplied = String(applied);
     };
     socket.onclose = function () {
       document.body.dataset.live = "disconnected";
