@@ -90,11 +90,15 @@ class SlowTarget:
 
 
 def bench_check_ins(args, server, port, project, key) -> None:
+    from django.utils import timezone
+
     from health import actions
     from health.models import CheckIn
 
+    now = timezone.now()
     for index in range(args.cron_monitors):
-        actions.create_cron_monitor(project, {"slug": f"job-{index}", "schedule": "0 * * * *"})
+        actions.create_cron_monitor(project, {"slug": f"job-{index}", "schedule": "0 * * * *"},
+                                    now)
     runs = [(f"job-{i % args.cron_monitors}", uuid.uuid4()) for i in range(args.checkins // 2)]
     starts = [f"/api/{project.pk}/cron/{slug}/{key}/?status=in_progress&check_in_id={run}"
               for slug, run in runs]
@@ -118,14 +122,17 @@ def bench_check_ins(args, server, port, project, key) -> None:
 
 
 def bench_uptime(args, server, project) -> None:
+    from django.utils import timezone
+
     from health import actions
     from health.models import UptimeResult
 
     target = SlowTarget(args.target_delay)
+    now = timezone.now()
     for index in range(args.uptime_monitors):
         actions.create_uptime_monitor(project, {
             "name": f"site {index}", "url": f"http://127.0.0.1:{target.port}/{index}",
-            "interval_seconds": 3600, "timeout_seconds": 5})
+            "interval_seconds": 3600, "timeout_seconds": 5}, now)
     cpu_before = cpu_seconds(server.pid)
     took = wait_for(lambda: UptimeResult.objects.count(), args.uptime_monitors, 300)
     cpu = cpu_seconds(server.pid) - cpu_before

@@ -1,6 +1,7 @@
 """Every change people make to monitors goes through here (the API and the pages call these),
 validated the same way for both. The monitors' own state moves in health.uptime and
-health.crons."""
+health.crons. Changes that schedule a check or an expected check-in take `now`: the caller
+(a view, the API) reads the clock once per request."""
 
 import re
 from datetime import datetime
@@ -9,7 +10,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from errortrack.models import Project
 from health import crons
@@ -88,19 +88,21 @@ def _check_timeout(monitor: UptimeMonitor) -> None:
 
 
 @transaction.atomic
-def create_uptime_monitor(project: Project, values: dict) -> UptimeMonitor:
+def create_uptime_monitor(project: Project, values: dict, now: datetime) -> UptimeMonitor:
+    """A new monitor is checked first at `now`."""
     cleaned = clean_uptime(values)
     for required in ("name", "url"):
         if required not in cleaned:
             raise ValidationError(f"{required} is required.")
-    monitor = UptimeMonitor(project=project, **cleaned)
+    monitor = UptimeMonitor(project=project, next_check_at=now, **cleaned)
     _check_timeout(monitor)
     monitor.save()
     return monitor
 
 
 @transaction.atomic
-def update_uptime_monitor(monitor: UptimeMonitor, values: dict) -> UptimeMonitor:
+def update_uptime_monitor(monitor: UptimeMonitor, values: dict,
+                          now: datetime) -> UptimeMonitor:
     monitor = UptimeMonitor.objects.select_for_update().get(pk=monitor.pk)
     cleaned = clean_uptime(values)
     for name, value in cleaned.items():
@@ -108,7 +110,7 @@ def update_uptime_monitor(monitor: UptimeMonitor, values: dict) -> UptimeMonitor
     _check_timeout(monitor)
     if cleaned:
         # A changed target or schedule is checked at once, with its streaks started over.
-        monitor.next_check_at = timezone.now()
+        monitor.next_check_at = now
         monitor.save()
     return monitor
 
@@ -146,15 +148,15 @@ def _expect_from(monitor: CronMonitor, now: datetime) -> None:
 
 
 @transaction.atomic
-def create_cron_monitor(project: Project, values: dict) -> CronMonitor:
-    """A monitor made by a person expects its first run at the first scheduled time from now,
-    so a job that never checks in is noticed."""
+def create_cron_monitor(project: Project, values: dict, now: datetime) -> CronMonitor:
+    """A monitor made by a person expects its first run at the first scheduled time after
+    `now`, so a job that never checks in is noticed."""
     cleaned = clean_cron(values)
     if "slug" not in cleaned:
         raise ValidationError("slug is required.")
     cleaned.setdefault("name", cleaned["slug"])
     monitor = CronMonitor(project=project, **cleaned)
-    _expect_from(monitor, timezone.now())
+    _expect_from(monitor, now)
     try:
         with transaction.atomic():
             monitor.save()
@@ -177,8 +179,9 @@ def current_config(monitor: CronMonitor) -> dict:
 
 
 @transaction.atomic
-def update_cron_monitor(monitor: CronMonitor, values: dict) -> CronMonitor:
-    """Change what `values` names; settings it leaves out keep their current values."""
+def update_cron_monitor(monitor: CronMonitor, values: dict, now: datetime) -> CronMonitor:
+    """Change what `values` names; settings it leaves out keep their current values. A new
+    schedule, or a resumed monitor, expects its next run after `now`."""
     monitor = CronMonitor.objects.select_for_update().get(pk=monitor.pk)
     values = {key: value for key, value in values.items() if key != "slug"}
     if CONFIG_KEYS & set(values):
@@ -191,9 +194,9 @@ def update_cron_monitor(monitor: CronMonitor, values: dict) -> CronMonitor:
     for name, value in cleaned.items():
         setattr(monitor, name, value)
     if reactivated:  # runs missed while paused are not failures
-        monitor.next_expected_at = crons.next_run(monitor, timezone.now())
+        monitor.next_expected_at = crons.next_run(monitor, now)
     elif set(cleaned) - {"name", "is_active"}:
-        _expect_from(monitor, timezone.now())
+        _expect_from(monitor, now)
     monitor.save()
     return monitor
 

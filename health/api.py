@@ -172,8 +172,9 @@ class UptimeList(APIView):
     def post(self, request: Request, org_slug: str, project_slug: str) -> Response:
         project = access.get_rw_project_for_user(request.user, org_slug, project_slug)
         values = inputs.uptime_values_from_json(request.data)
-        monitor = actions.create_uptime_monitor(project, values)
-        return Response(uptime_detail_json(monitor, timezone.now()), status=201)
+        now = timezone.now()
+        monitor = actions.create_uptime_monitor(project, values, now)
+        return Response(uptime_detail_json(monitor, now), status=201)
 
 
 class UptimeDetail(APIView):
@@ -194,8 +195,9 @@ class UptimeDetail(APIView):
         monitor = health_access.get_rw_uptime_monitor_for_user(request.user, org_slug,
                                                                project_slug, uptime_id)
         values = inputs.uptime_values_from_json(request.data)
-        monitor = actions.update_uptime_monitor(monitor, values)
-        return Response(uptime_detail_json(monitor, timezone.now()))
+        now = timezone.now()
+        monitor = actions.update_uptime_monitor(monitor, values, now)
+        return Response(uptime_detail_json(monitor, now))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, org_slug: str, project_slug: str,
@@ -233,7 +235,7 @@ class CronList(APIView):
     def post(self, request: Request, org_slug: str, project_slug: str) -> Response:
         project = access.get_rw_project_for_user(request.user, org_slug, project_slug)
         values = inputs.cron_values_from_json(request.data)
-        monitor = actions.create_cron_monitor(project, values)
+        monitor = actions.create_cron_monitor(project, values, timezone.now())
         return Response(cron_json(monitor), status=201)
 
 
@@ -254,7 +256,7 @@ class CronDetail(APIView):
         monitor = health_access.get_rw_cron_monitor_for_user(request.user, org_slug,
                                                              project_slug, monitor_slug)
         values = inputs.cron_values_from_json(request.data, monitor)
-        monitor = actions.update_cron_monitor(monitor, values)
+        monitor = actions.update_cron_monitor(monitor, values, timezone.now())
         return Response(cron_json(monitor))
 
     @extend_schema(responses={204: None})

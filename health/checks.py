@@ -9,7 +9,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
@@ -18,9 +18,9 @@ from django.db import connection
 from health import heartbeat
 from health.state import QueueState, queue_state
 
-# Heartbeats never seen yet are "starting" during this long after the process started, so a
+# Heartbeats never seen yet are "starting" for the stale age after the process started, so a
 # fresh deployment is not unready while its workers take their first step.
-PROCESS_STARTED = time.monotonic()
+PROCESS_STARTED_AT = datetime.now(UTC)
 
 
 class Moment:
@@ -73,7 +73,7 @@ def check_heartbeat(name: str) -> Callable[[Moment], Check]:
         age = moment.state.heartbeat_ages[name]
         stale_after = settings.ERRORTRACK_HEARTBEAT_STALE_SECONDS
         if age is None:
-            starting = time.monotonic() - PROCESS_STARTED < stale_after
+            starting = moment.now - PROCESS_STARTED_AT < timedelta(seconds=stale_after)
             return Check(starting, {"age_seconds": None},
                          None if starting else f"no {name} heartbeat yet")
         if age > stale_after:

@@ -56,7 +56,7 @@ def _authorized(request: HttpRequest) -> bool:
 
 def scrape() -> bytes:
     try:
-        return exposition()
+        return exposition(timezone.now())
     finally:
         close_old_connections()
 

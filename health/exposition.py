@@ -6,10 +6,10 @@ import logging
 import os
 import platform
 from collections.abc import Iterator
+from datetime import datetime
 from importlib import metadata
 
 import django
-from django.utils import timezone
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 
@@ -24,7 +24,10 @@ def version() -> str:
 
 
 class StateCollector:
-    """Gauges read from the database at scrape time, plus errortrack_build_info."""
+    """Gauges read from the database at scrape time (`now`), plus errortrack_build_info."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
 
     def collect(self) -> Iterator[Metric]:
         from django.conf import settings
@@ -37,7 +40,7 @@ class StateCollector:
                              "mode": "embedded" if settings.EMBEDDED else "scale-out"})
         yield info
         try:
-            state = queue_state(timezone.now())
+            state = queue_state(self.now)
         except Exception:  # the database is down: say so, and still answer the scrape
             log.warning("metrics: could not read the pipeline state", exc_info=True)
             yield GaugeMetricFamily("errortrack_database_up",
@@ -62,14 +65,15 @@ class StateCollector:
         yield ages
 
 
-def exposition() -> bytes:
-    """The text Prometheus scrapes: every process's counters, and the database's state."""
+def exposition(now: datetime) -> bytes:
+    """The text Prometheus scrapes: every process's counters, and the database's state at
+    `now` (the scrape's one clock reading)."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_DefaultRegistry())
-    registry.register(StateCollector())
+    registry.register(StateCollector(now))
     return generate_latest(registry)
 
 

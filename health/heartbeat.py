@@ -6,17 +6,16 @@
   the Celery workers). Written at most every few seconds per process, not per batch.
 """
 
-import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from health.models import Heartbeat
 
 SCHEDULER = "scheduler"
 DIGEST = "digest"
 COMPONENTS = (SCHEDULER, DIGEST)
-DIGEST_WRITE_INTERVAL_SECONDS = 5.0
+DIGEST_WRITE_INTERVAL = timedelta(seconds=5)
 
-_digest_written_at = float("-inf")
+_digest_written_at: datetime | None = None  # by this process
 
 
 def record(name: str, now: datetime) -> None:
@@ -29,11 +28,13 @@ def record_scheduler_heartbeat(now: datetime) -> None:
 
 
 def record_digest_heartbeat(now: datetime) -> None:
-    """The consumer finished a pass; throttled so a busy digest does not write each batch."""
+    """The consumer finished a pass; throttled so a busy digest does not write each batch. A
+    clock that went back (`now` before the last write) writes at once."""
     global _digest_written_at
-    if time.monotonic() - _digest_written_at >= DIGEST_WRITE_INTERVAL_SECONDS:
+    last = _digest_written_at
+    if last is None or not timedelta(0) <= now - last < DIGEST_WRITE_INTERVAL:
         record(DIGEST, now)
-        _digest_written_at = time.monotonic()
+        _digest_written_at = now
 
 
 def last_seen(name: str) -> datetime | None:

@@ -3,7 +3,7 @@ history, and the create, edit and delete forms. Thin views: reads through health
 for other tenants), writes through health.actions, whose messages show in the form."""
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -81,9 +81,8 @@ def uptime_form(monitor: UptimeMonitor) -> dict:
     return {key: getattr(monitor, key) for key in NEW_UPTIME_FORM}
 
 
-def _render_uptime(request: HttpRequest, monitor: UptimeMonitor, form: dict,
+def _render_uptime(request: HttpRequest, monitor: UptimeMonitor, form: dict, now: datetime,
                    error: str = "", status: int = 200) -> HttpResponse:
-    now = timezone.now()
     day = monitor.results.filter(checked_at__gt=now - CHART_SPAN, checked_at__lte=now)
     return render(request, "health/uptime_detail.html", {
         "project": monitor.project, "monitor": monitor, "stats": uptime_stats(monitor, now),
@@ -104,7 +103,7 @@ def uptime_create(request: HttpRequest, org_slug: str, project_slug: str) -> Htt
         form = request.POST.dict()
         try:
             values = inputs.uptime_values_from_form(request.POST, False)
-            monitor = actions.create_uptime_monitor(project, values)
+            monitor = actions.create_uptime_monitor(project, values, timezone.now())
             messages.success(request, f"Uptime monitor {monitor.name} created.")
             return redirect("monitor-uptime", org_slug, project_slug, monitor.pk)
         except ValidationError as exc:
@@ -119,10 +118,11 @@ def uptime_create(request: HttpRequest, org_slug: str, project_slug: str) -> Htt
 def uptime_detail(request: HttpRequest, org_slug: str, project_slug: str,
                   uptime_id: str) -> HttpResponse:
     """GET shows the monitor; POST `do=edit` saves the form, `do=delete` deletes it."""
+    now = timezone.now()  # the request's one clock reading
     if request.method == "GET":
         monitor = health_access.get_uptime_monitor_for_user(request.user, org_slug,
                                                             project_slug, uptime_id)
-        return _render_uptime(request, monitor, uptime_form(monitor))
+        return _render_uptime(request, monitor, uptime_form(monitor), now)
     monitor = health_access.get_rw_uptime_monitor_for_user(request.user, org_slug,
                                                            project_slug, uptime_id)
     if request.POST.get("do") == "delete":
@@ -131,9 +131,9 @@ def uptime_detail(request: HttpRequest, org_slug: str, project_slug: str,
         return redirect("monitors", org_slug, project_slug)
     try:
         values = inputs.uptime_values_from_form(request.POST, True)
-        monitor = actions.update_uptime_monitor(monitor, values)
+        monitor = actions.update_uptime_monitor(monitor, values, now)
     except ValidationError as exc:
-        return _render_uptime(request, monitor, request.POST.dict(),
+        return _render_uptime(request, monitor, request.POST.dict(), now,
                               " ".join(exc.messages), status=400)
     messages.success(request, f"Uptime monitor {monitor.name} saved.")
     return redirect("monitor-uptime", org_slug, project_slug, monitor.pk)
@@ -184,7 +184,7 @@ def cron_create(request: HttpRequest, org_slug: str, project_slug: str) -> HttpR
         form = request.POST.dict()
         try:
             values = inputs.cron_values_from_form(request.POST, True)
-            monitor = actions.create_cron_monitor(project, values)
+            monitor = actions.create_cron_monitor(project, values, timezone.now())
             messages.success(request, f"Cron monitor {monitor.slug} created.")
             return redirect("monitor-cron", org_slug, project_slug, monitor.slug)
         except ValidationError as exc:
@@ -211,7 +211,7 @@ def cron_detail(request: HttpRequest, org_slug: str, project_slug: str,
         return redirect("monitors", org_slug, project_slug)
     try:
         values = inputs.cron_values_from_form(request.POST, False)
-        monitor = actions.update_cron_monitor(monitor, values)
+        monitor = actions.update_cron_monitor(monitor, values, timezone.now())
     except ValidationError as exc:
         return _render_cron(request, monitor, request.POST.dict(), " ".join(exc.messages),
                             status=400)

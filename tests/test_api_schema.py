@@ -7,6 +7,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 
 from alerts.models import Channel, Rule
@@ -41,9 +42,11 @@ def api_world(db, alice, alpha, web_project, connection_kept_open):
                      "channel_id": str(Channel.objects.get(organization=alpha).pk),
                      "rule_id": str(Rule.objects.get(project=web_project).pk),
                      "uptime_id": str(monitor_actions.create_uptime_monitor(
-                         web_project, {"name": "fuzz", "url": "https://example.com/"}).pk),
+                         web_project, {"name": "fuzz", "url": "https://example.com/"},
+                         timezone.now()).pk),
                      "monitor_slug": monitor_actions.create_cron_monitor(
-                         web_project, {"slug": "fuzz", "schedule": "0 3 * * *"}).slug}}
+                         web_project, {"slug": "fuzz", "schedule": "0 3 * * *"},
+                         timezone.now()).slug}}
 
 
 # Built when the module is collected: generating the schema needs no database.

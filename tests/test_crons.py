@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -23,12 +22,12 @@ from health.models import CheckIn, CronMonitor
 
 HOURLY = {"schedule": {"type": "crontab", "value": "0 * * * *"}, "checkin_margin": 5,
           "max_runtime": 10}
+NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # what these tests call now
 
 
-def check_in(project, status, check_in_id=None, at=None, config=HOURLY, slug="billing",
+def check_in(project, status, check_in_id=None, at=NOW, config=HOURLY, slug="billing",
              **extra):
     """One check-in as sentry-sdk sends it, consumed at `at`."""
-    at = at or timezone.now()
     data = {"check_in_id": check_in_id or uuid.uuid4().hex, "monitor_slug": slug,
             "status": status, "type": "check_in", "event_id": uuid.uuid4().hex, **extra}
     if config is not None:
@@ -98,7 +97,7 @@ def test_bad_configs_are_refused_with_a_reason(config, message):
 
 @pytest.mark.django_db
 def test_a_run_is_one_row_from_in_progress_to_ok(web_project):
-    started = timezone.now()
+    started = NOW
     run_id = uuid.uuid4().hex
     check_in(web_project, "in_progress", run_id, at=started)
     run = check_in(web_project, "ok", run_id, at=started + timedelta(seconds=42))
@@ -107,12 +106,13 @@ def test_a_run_is_one_row_from_in_progress_to_ok(web_project):
     monitor = CronMonitor.objects.get(slug="billing")
     assert (monitor.status, monitor.schedule, monitor.checkin_margin_minutes) == (
         "ok", "0 * * * *", 5)
-    assert monitor.next_expected_at == next_run(monitor, started)
+    assert monitor.next_expected_at == next_run(monitor, started) == datetime(
+        2026, 3, 4, 13, tzinfo=UTC)
 
 
 @pytest.mark.django_db
 def test_the_nil_check_in_id_finishes_the_latest_run_in_progress(web_project):
-    older = check_in(web_project, "in_progress", at=timezone.now() - timedelta(minutes=1))
+    older = check_in(web_project, "in_progress", at=NOW - timedelta(minutes=1))
     latest = check_in(web_project, "in_progress")
     check_in(web_project, "error", NIL_CHECK_IN_ID, duration=3)
     older.refresh_from_db()
@@ -181,22 +181,22 @@ def test_a_bad_config_does_not_change_an_existing_monitor(web_project):
 def test_a_check_in_without_slug_or_id_fails_its_item(web_project):
     with pytest.raises(ValueError):
         record_check_in(web_project.pk, {"status": "ok", "monitor_slug": "x",
-                                         "check_in_id": "short"}, timezone.now(),
-                        timezone.now())
+                                         "check_in_id": "short"}, NOW, NOW)
 
 
 # --- missed runs and timeouts ------------------------------------------------------------------
 
 @pytest.mark.django_db
 def test_a_missed_run_is_recorded_once_after_the_margin(web_project, on_commit):
-    started = timezone.now()
-    check_in(web_project, "ok", at=started)
+    check_in(web_project, "ok", at=NOW)
     monitor = CronMonitor.objects.get()
     expected = monitor.next_expected_at
+    assert expected == datetime(2026, 3, 4, 13, tzinfo=UTC)
     assert evaluate_crons(expected + timedelta(minutes=4)) == 0  # within the 5 min margin
+    assert evaluate_crons(expected + timedelta(minutes=5, microseconds=-1)) == 0
     with on_commit():
-        assert evaluate_crons(expected + timedelta(minutes=5, seconds=1)) == 1
-    assert evaluate_crons(expected + timedelta(minutes=5, seconds=2)) == 0  # once
+        assert evaluate_crons(expected + timedelta(minutes=5)) == 1
+    assert evaluate_crons(expected + timedelta(minutes=5, seconds=1)) == 0  # once
     missed = CheckIn.objects.get(status="missed")
     assert missed.expected_at == expected
     monitor.refresh_from_db()
@@ -209,7 +209,7 @@ def test_a_missed_run_is_recorded_once_after_the_margin(web_project, on_commit):
 @pytest.mark.django_db
 @pytest.mark.parametrize("minutes_past_the_hour", [2, 30])
 def test_many_slots_missed_while_stopped_count_as_one(web_project, minutes_past_the_hour):
-    hour = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    hour = datetime(2026, 3, 4, 11, tzinfo=UTC)
     now = hour + timedelta(minutes=minutes_past_the_hour)
     check_in(web_project, "ok", at=now - timedelta(days=2))
     assert evaluate_crons(now) == 1
@@ -224,7 +224,8 @@ def test_many_slots_missed_while_stopped_count_as_one(web_project, minutes_past_
 @pytest.mark.django_db
 def test_a_user_made_monitor_that_never_checks_in_is_missed(web_project):
     monitor = actions.create_cron_monitor(web_project, {
-        "slug": "weekly-export", "schedule": "*/10 * * * *", "checkin_margin": 2})
+        "slug": "weekly-export", "schedule": "*/10 * * * *", "checkin_margin": 2}, NOW)
+    assert monitor.next_expected_at == datetime(2026, 3, 4, 12, 40, tzinfo=UTC)
     deadline = monitor.next_expected_at + timedelta(minutes=2)
     assert evaluate_crons(deadline - timedelta(seconds=1)) == 0
     assert evaluate_crons(deadline) == 1
@@ -235,7 +236,7 @@ def test_a_user_made_monitor_that_never_checks_in_is_missed(web_project):
 @pytest.mark.django_db
 def test_a_run_in_progress_past_max_runtime_times_out(web_project):
     # At minute 1 of the hour: the next hourly run (and a missed one) is an hour away.
-    started = timezone.now().replace(minute=1, second=0, microsecond=0)
+    started = datetime(2026, 3, 4, 12, 1, tzinfo=UTC)
     run_id = uuid.uuid4().hex
     check_in(web_project, "in_progress", run_id, at=started)
     assert evaluate_crons(started + timedelta(minutes=9)) == 0
@@ -253,30 +254,33 @@ def test_a_run_in_progress_past_max_runtime_times_out(web_project):
 @pytest.mark.django_db
 def test_a_paused_monitor_records_nothing(web_project):
     monitor = actions.create_cron_monitor(web_project, {"slug": "paused",
-                                                        "schedule": "* * * * *"})
-    actions.update_cron_monitor(monitor, {"is_active": False})
-    assert evaluate_crons(timezone.now() + timedelta(hours=3)) == 0
-    resumed = actions.update_cron_monitor(monitor, {"is_active": True})
-    assert resumed.next_expected_at > timezone.now()  # runs missed while paused don't count
+                                                        "schedule": "* * * * *"}, NOW)
+    actions.update_cron_monitor(monitor, {"is_active": False}, NOW)
+    later = NOW + timedelta(hours=3)
+    assert evaluate_crons(later) == 0
+    resumed = actions.update_cron_monitor(monitor, {"is_active": True}, later)
+    # Runs missed while paused don't count: the next one is the first after resuming.
+    assert resumed.next_expected_at == later + timedelta(minutes=1)
+    assert evaluate_crons(later + timedelta(minutes=1)) == 0
 
 
 @pytest.mark.django_db
 def test_old_check_ins_are_deleted(settings, web_project):
     settings.ERRORTRACK_CRON_HISTORY_DAYS = 90
-    now = timezone.now()
-    check_in(web_project, "ok", at=now - timedelta(days=91))
-    check_in(web_project, "ok", at=now - timedelta(days=1))
-    assert delete_expired_checkins(now) == 1
+    check_in(web_project, "ok", at=NOW - timedelta(days=91))
+    check_in(web_project, "ok", at=NOW - timedelta(days=1))
+    assert delete_expired_checkins(NOW) == 1
     assert CheckIn.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_a_duplicate_slug_is_refused(web_project):
-    actions.create_cron_monitor(web_project, {"slug": "dup", "schedule": "* * * * *"})
+    actions.create_cron_monitor(web_project, {"slug": "dup", "schedule": "* * * * *"}, NOW)
     with pytest.raises(ValidationError, match="has a cron monitor"):
-        actions.create_cron_monitor(web_project, {"slug": "dup", "schedule": "* * * * *"})
+        actions.create_cron_monitor(web_project, {"slug": "dup", "schedule": "* * * * *"}, NOW)
     with pytest.raises(ValidationError, match="slug"):
-        actions.create_cron_monitor(web_project, {"slug": "Bad Slug!", "schedule": "* * * * *"})
+        actions.create_cron_monitor(web_project, {"slug": "Bad Slug!", "schedule": "* * * * *"},
+                                    NOW)
 
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),

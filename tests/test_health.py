@@ -1,7 +1,7 @@
 """Readiness (each component, with time passed in) and /metrics (parsed with
 prometheus-client's own parser), in process."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -9,13 +9,17 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from errortrack.models import InboxItem
 from health import heartbeat
-from health.checks import run_checks
+from health.checks import PROCESS_STARTED_AT, run_checks
+from health.exposition import exposition
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
     """{(sample name, sorted labels): value} for every sample of a scrape."""
     return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
             for family in text_string_to_metric_families(text) for sample in family.samples}
+
+
+NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # what the tests without a server call now
 
 
 def inbox_item(project, **fields) -> InboxItem:
@@ -31,7 +35,7 @@ def heartbeats_required(settings):
 
 @pytest.mark.django_db
 def test_fresh_heartbeats_are_ready_and_stale_ones_are_not(heartbeats_required):
-    beat_at = timezone.now()
+    beat_at = NOW
     heartbeat.record_scheduler_heartbeat(beat_at)
     heartbeat.record(heartbeat.DIGEST, beat_at)
     fresh = run_checks(beat_at + timedelta(seconds=60))
@@ -42,25 +46,34 @@ def test_fresh_heartbeats_are_ready_and_stale_ones_are_not(heartbeats_required):
 
 
 @pytest.mark.django_db
-def test_a_heartbeat_never_seen_fails_once_the_process_is_past_its_start(settings,
-                                                                        heartbeats_required):
-    # "Starting" lasts the stale age from the process's start; this test process may have run
-    # for minutes already, so the age is made long enough for it to still count as starting.
-    settings.ERRORTRACK_HEARTBEAT_STALE_SECONDS = 10**6
-    assert run_checks(timezone.now())["digest_heartbeat"]["status"] == "ok"  # starting
-    settings.ERRORTRACK_HEARTBEAT_STALE_SECONDS = 0
-    never = run_checks(timezone.now())["digest_heartbeat"]
+def test_a_heartbeat_never_seen_fails_once_the_process_is_past_its_start(heartbeats_required):
+    # "Starting" lasts the stale age (120 s here) from the process's start.
+    starting = run_checks(PROCESS_STARTED_AT + timedelta(seconds=120, microseconds=-1))
+    assert starting["digest_heartbeat"]["status"] == "ok"
+    never = run_checks(PROCESS_STARTED_AT + timedelta(seconds=120))["digest_heartbeat"]
     assert never["status"] == "fail" and never["error"] == "no digest heartbeat yet"
 
 
 @pytest.mark.django_db
+def test_the_digest_heartbeat_is_written_at_most_every_five_seconds(monkeypatch):
+    monkeypatch.setattr(heartbeat, "_digest_written_at", None)  # this process wrote none yet
+    heartbeat.record_digest_heartbeat(NOW)
+    heartbeat.record_digest_heartbeat(NOW + timedelta(seconds=5, microseconds=-1))
+    assert heartbeat.last_seen(heartbeat.DIGEST) == NOW
+    heartbeat.record_digest_heartbeat(NOW + timedelta(seconds=5))
+    assert heartbeat.last_seen(heartbeat.DIGEST) == NOW + timedelta(seconds=5)
+    heartbeat.record_digest_heartbeat(NOW)  # the clock went back: written at once
+    assert heartbeat.last_seen(heartbeat.DIGEST) == NOW
+
+
+@pytest.mark.django_db
 def test_an_old_inbox_item_or_many_quarantined_ones_make_it_unready(settings, web_project):
-    now = timezone.now()
+    now = NOW
     item = inbox_item(web_project)
     InboxItem.objects.filter(pk=item.pk).update(received_at=now - timedelta(seconds=400))
     lagging = run_checks(now, verbose=True)["inbox"]
     assert lagging["status"] == "fail" and lagging["depth"] == 1
-    assert lagging["oldest_age_seconds"] == pytest.approx(400, abs=1)
+    assert lagging["oldest_age_seconds"] == 400.0
     settings.ERRORTRACK_READY_MAX_INBOX_LAG_SECONDS = 500
     assert run_checks(now)["inbox"]["status"] == "ok"
 
@@ -101,6 +114,17 @@ def test_metrics_parse_and_show_the_pipeline_state(client, web_project):
     assert dict(build)["version"] and dict(build)["mode"] in ("embedded", "scale-out")
     assert not [name for name, _ in scraped if not name.startswith(("errortrack_", "process_",
                                                                      "python_"))]
+
+
+@pytest.mark.django_db
+def test_the_scrape_reports_ages_as_of_now(web_project):
+    item = inbox_item(web_project)
+    InboxItem.objects.filter(pk=item.pk).update(received_at=NOW - timedelta(seconds=90))
+    heartbeat.record_scheduler_heartbeat(NOW - timedelta(seconds=12.5))
+    scraped = samples(exposition(NOW).decode())
+    assert scraped[("errortrack_inbox_oldest_age_seconds", ())] == 90.0
+    assert scraped[("errortrack_heartbeat_age_seconds", (("component", "scheduler"),))] == 12.5
+    assert ("errortrack_heartbeat_age_seconds", (("component", "digest"),)) not in scraped
 
 
 @pytest.mark.django_db

@@ -613,7 +613,8 @@ def test_a_cron_failure_issue_shows_its_monitor(client, bob, web_project):
 @pytest.mark.django_db
 def test_an_uptime_failure_issue_shows_its_monitor(client, alice, web_project):
     site = monitor_actions.create_uptime_monitor(web_project, {
-        "name": "shop", "url": "https://shop.example/health", "failure_threshold": 1})
+        "name": "shop", "url": "https://shop.example/health", "failure_threshold": 1},
+        timezone.now())  # record_check records its checks by the clock too
     record_check(site, 0, ok=False, error="HTTP 503")
     issue = Issue.objects.get()
     assert issue.kind == "uptime"

@@ -4,6 +4,7 @@ owner, member and outsider, and what hostile bodies get."""
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from errortrack import actions, tokens
 from health import actions as monitor_actions
@@ -29,13 +30,14 @@ def call(client):
 def site(web_project) -> UptimeMonitor:
     return monitor_actions.create_uptime_monitor(
         web_project, {"name": "shop", "url": "https://shop.example/health",
-                      "interval_seconds": 60})
+                      "interval_seconds": 60}, timezone.now())
 
 
 @pytest.fixture
 def nightly(web_project) -> CronMonitor:
     return monitor_actions.create_cron_monitor(
-        web_project, {"slug": "nightly", "name": "Nightly export", "schedule": "0 3 * * *"})
+        web_project, {"slug": "nightly", "name": "Nightly export", "schedule": "0 3 * * *"},
+        timezone.now())
 
 
 # --- uptime ------------------------------------------------------------------------------------

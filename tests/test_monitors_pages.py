@@ -3,7 +3,7 @@ their forms; owner, member and outsider, and hostile form input."""
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -25,18 +25,20 @@ CRON_FORM = {"slug": "nightly", "name": "Nightly export", "schedule_type": "cron
              "timezone": "UTC", "checkin_margin": "5", "max_runtime": "30",
              "failure_issue_threshold": "1", "recovery_threshold": "1"}
 SCRIPT = "<script>alert(1)</script>"
+NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # what the tests without pages call now
 
 
 @pytest.fixture
 def site(web_project) -> UptimeMonitor:
     return monitor_actions.create_uptime_monitor(
-        web_project, {"name": "shop", "url": "https://shop.example/health"})
+        web_project, {"name": "shop", "url": "https://shop.example/health"}, timezone.now())
 
 
 @pytest.fixture
 def nightly(web_project) -> CronMonitor:
     return monitor_actions.create_cron_monitor(
-        web_project, {"slug": "nightly", "name": "Nightly export", "schedule": "0 3 * * *"})
+        web_project, {"slug": "nightly", "name": "Nightly export", "schedule": "0 3 * * *"},
+        timezone.now())
 
 
 def uptime_url(monitor: UptimeMonitor) -> str:
@@ -140,10 +142,11 @@ def test_a_bad_form_keeps_what_was_typed(client, alice):
 @pytest.mark.django_db
 def test_names_and_errors_are_escaped(client, alice, web_project, site):
     monitor_actions.update_uptime_monitor(site, {"name": SCRIPT,
-                                                 "url": f"https://x.example/?q={SCRIPT}"})
+                                                 "url": f"https://x.example/?q={SCRIPT}"},
+                                          timezone.now())
     record_check(site, 5, ok=False, ms=None, error=SCRIPT)
     monitor_actions.create_cron_monitor(web_project, {"slug": "evil", "name": SCRIPT,
-                                                      "schedule": "0 * * * *"})
+                                                      "schedule": "0 * * * *"}, timezone.now())
     client.force_login(alice)
     for url in (MONITORS, uptime_url(site), f"{MONITORS}cron/evil/"):
         page = client.get(url).content.decode()
@@ -189,7 +192,7 @@ def test_an_unchecked_monitor_has_no_chart(client, alice, site):
 
 
 def test_the_chart_puts_checks_on_the_time_axis():
-    end = timezone.now()
+    end = NOW
     start = end - timedelta(hours=24)
     results = [UptimeResult(checked_at=start, ok=True, duration_ms=100.0),
                UptimeResult(checked_at=start + timedelta(hours=1), ok=True, duration_ms=100.0),
@@ -253,7 +256,8 @@ def test_a_new_cron_monitor_without_a_name_is_named_after_its_slug(client, alice
 ])
 def test_a_bad_cron_form_shows_why_and_saves_nothing(client, alice, web_project, changes,
                                                      message):
-    monitor_actions.create_cron_monitor(web_project, {"slug": "taken", "schedule": "0 * * * *"})
+    monitor_actions.create_cron_monitor(web_project, {"slug": "taken", "schedule": "0 * * * *"},
+                                        timezone.now())
     client.force_login(alice)
     created = client.post(f"{MONITORS}new/cron/", {**CRON_FORM, **changes})
     assert created.status_code == 400, created.content[:300]
@@ -294,8 +298,7 @@ def test_a_check_in_slug_that_cannot_be_a_url_is_normalized(client, alice, web_p
     """Check-ins name monitors freely; like Sentry, errortrack slugifies the name."""
     crons.record_check_in(web_project.pk, {
         "monitor_slug": "jobs/daily", "check_in_id": uuid.uuid4().hex, "status": "ok",
-        "monitor_config": {"schedule": {"type": "crontab", "value": "0 0 * * *"}}},
-        timezone.now(), timezone.now())
+        "monitor_config": {"schedule": {"type": "crontab", "value": "0 0 * * *"}}}, NOW, NOW)
     client.force_login(alice)
     page = client.get(MONITORS)
     assert page.status_code == 200 and b"monitors/cron/jobs-daily/" in page.content

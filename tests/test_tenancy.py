@@ -72,9 +72,11 @@ def tenant_parameters(alpha, web_project, issue=None) -> dict[str, str]:
         "channel_id": str(Channel.objects.filter(organization=alpha).first().pk),
         "rule_id": str(Rule.objects.filter(project=web_project).first().pk),
         "uptime_id": str(monitor_actions.create_uptime_monitor(
-            web_project, {"name": "alpha site", "url": "https://alpha.example/"}).pk),
+            web_project, {"name": "alpha site", "url": "https://alpha.example/"},
+            timezone.now()).pk),
         "monitor_slug": monitor_actions.create_cron_monitor(
-            web_project, {"slug": "alpha-nightly", "schedule": "0 3 * * *"}).slug,
+            web_project, {"slug": "alpha-nightly", "schedule": "0 3 * * *"},
+            timezone.now()).slug,
         "team_slug": actions.create_team(alpha, "alpha-team").slug,
     }
 

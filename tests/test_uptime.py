@@ -1,12 +1,14 @@
 """Uptime monitors against a real local HTTP target, with real local receivers for the alerts.
 
 Time moves through the single-step functions (`run_uptime_checks(now)`, `deliver_due(now)`); the
-probes themselves are real requests: 500s, a refused connection, timeouts, and recovery.
+probes themselves are real requests: 500s, a refused connection, timeouts, and recovery. `now`
+is pinned (NOW), except where alerts are delivered: the database stamps a delivery's first
+attempt with its own clock, so those timelines start at the clock, read once.
 """
 
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -31,6 +33,7 @@ from health.uptime.history import (
 from tests.conftest import free_port
 from tests.test_alerts import ROUTING_KEY
 
+NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # what these tests call now
 
 class Target:
     """A site whose behaviour the test sets: `ok`, `error` (500), `slow` (answers after the
@@ -92,10 +95,11 @@ def target(settings):
     site.stop()
 
 
-def make_monitor(project, url, **values) -> UptimeMonitor:
+def make_monitor(project, url, at: datetime = NOW, **values) -> UptimeMonitor:
+    """A monitor made at `at`, so first due then."""
     return actions.create_uptime_monitor(project, {
         "name": "Checkout", "url": url, "interval_seconds": 60, "timeout_seconds": 0.5,
-        **values})
+        **values}, at)
 
 
 def test_expected_status_parses_codes_and_ranges():
@@ -147,18 +151,19 @@ def test_a_private_address_is_refused_without_the_allowlist(settings, web_projec
 
 @pytest.mark.django_db
 def test_a_due_monitor_is_claimed_once(target, web_project):
-    monitor = make_monitor(web_project, target.url)
-    now = timezone.now() + timedelta(seconds=1)
-    assert [m.pk for m in claim_due(now)] == [monitor.pk]
-    assert claim_due(now) == []  # a second scheduler finds it taken
-    assert claim_due(now + timedelta(seconds=59)) == []
-    assert [m.pk for m in claim_due(now + timedelta(seconds=60))] == [monitor.pk]
+    monitor = make_monitor(web_project, target.url)  # due at NOW
+    assert claim_due(NOW - timedelta(microseconds=1)) == []
+    assert [m.pk for m in claim_due(NOW)] == [monitor.pk]
+    assert claim_due(NOW) == []  # a second scheduler finds it taken
+    assert claim_due(NOW + timedelta(seconds=59)) == []
+    assert claim_due(NOW + timedelta(seconds=60, microseconds=-1)) == []
+    assert [m.pk for m in claim_due(NOW + timedelta(seconds=60))] == [monitor.pk]
 
 
 @pytest.mark.django_db
 def test_inactive_monitors_are_not_probed(target, web_project):
     make_monitor(web_project, target.url, is_active=False)
-    assert run_uptime_checks(timezone.now() + timedelta(minutes=5)) == 0
+    assert run_uptime_checks(NOW + timedelta(minutes=5)) == 0
 
 
 @pytest.mark.django_db
@@ -172,8 +177,8 @@ def test_down_and_back_sends_one_alert_and_one_recovery_notice(
     alert_actions.create_rule(web_project, "monitors", [{"type": "new_issue"},
                                                         {"type": "regression"}],
                               channels=[slack, pagerduty])
-    monitor = make_monitor(web_project, target.url, recovery_threshold=2)
-    start = timezone.now()
+    start = timezone.now()  # the deliveries' first attempt is stamped by the database clock
+    monitor = make_monitor(web_project, target.url, start, recovery_threshold=2)
 
     def step(minute: int) -> UptimeMonitor:
         now = start + timedelta(minutes=minute)
@@ -232,8 +237,8 @@ def test_a_second_downtime_reopens_the_issue_as_a_regression(
     alert_actions.create_rule(web_project, "monitors", [{"type": "new_issue"},
                                                         {"type": "regression"}],
                               channels=[hook])
-    monitor = make_monitor(web_project, target.url, failure_threshold=1)
-    start = timezone.now()
+    start = timezone.now()  # the deliveries' first attempt is stamped by the database clock
+    monitor = make_monitor(web_project, target.url, start, failure_threshold=1)
     for minute, mode in enumerate(["error", "ok", "error"], start=1):
         target.mode = mode
         with django_capture_on_commit_callbacks(execute=True):
@@ -250,10 +255,9 @@ def test_a_second_downtime_reopens_the_issue_as_a_regression(
 def test_history_older_than_the_setting_is_deleted(settings, target, web_project):
     settings.ERRORTRACK_UPTIME_HISTORY_DAYS = 30
     monitor = make_monitor(web_project, target.url)
-    now = timezone.now()
     for days in (1, 29, 31, 45):
-        keep_result(monitor.pk, now - timedelta(days=days), ok=True)
-    assert delete_expired_results(now) == 2
+        keep_result(monitor.pk, NOW - timedelta(days=days), ok=True)
+    assert delete_expired_results(NOW) == 2
     assert UptimeResult.objects.filter(monitor=monitor).count() == 2
     assert UptimeHour.objects.filter(monitor=monitor).count() == 2
 
@@ -276,7 +280,7 @@ def test_bad_monitor_settings_are_refused(settings, web_project, values, message
     settings.ERRORTRACK_UPTIME_MIN_INTERVAL_SECONDS = 30
     with pytest.raises(ValidationError, match=message):
         actions.create_uptime_monitor(web_project, {"name": "n", "url": "https://example.com/",
-                                                    **values})
+                                                    **values}, NOW)
 
 
 UPTIME_KEYS = st.sampled_from(["name", "url", "method", "interval_seconds", "timeout_seconds",
@@ -301,15 +305,14 @@ def test_any_uptime_settings_are_cleaned_or_refused_with_a_reason(values):
 @pytest.mark.django_db
 def test_the_stats_of_many_monitors_take_two_queries(target, web_project,
                                                     django_assert_num_queries):
-    now = timezone.now()
     monitors = [make_monitor(web_project, target.url, name=f"m{i}") for i in range(5)]
     for index, monitor in enumerate(monitors):
         for hours, ok in ((1, True), (30, False), (24 * 10, True)):
-            keep_result(monitor.pk, now - timedelta(hours=hours), ok=ok or index % 2 == 0,
+            keep_result(monitor.pk, NOW - timedelta(hours=hours), ok=ok or index % 2 == 0,
                         duration_ms=10.0 * (index + 1))
     with django_assert_num_queries(2):  # the hours' sums, and the results of partial hours
-        stats = uptime_stats_for([m.pk for m in monitors], now)
-    assert stats == {m.pk: uptime_stats(m, now) for m in monitors}
+        stats = uptime_stats_for([m.pk for m in monitors], NOW)
+    assert stats == {m.pk: uptime_stats(m, NOW) for m in monitors}
     odd = stats[monitors[1].pk]
     assert (odd["24h"]["checks"], odd["7d"]["checks"], odd["30d"]["checks"]) == (1, 2, 3)
     assert (odd["24h"]["uptime_percent"], odd["7d"]["failures"]) == (100.0, 1)

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.apps import apps
 
-from health.models import UptimeHour, UptimeResult
+from health import actions
+from health.models import UptimeHour, UptimeMonitor, UptimeResult
 from health.uptime.history import (
     STATS_WINDOWS,
     delete_expired_results,
@@ -17,10 +18,14 @@ from health.uptime.history import (
     start_of_hour,
     uptime_stats_for,
 )
-from tests.test_uptime import make_monitor
 
 RESULTS_PER_MONITOR = 120
 SITE = "https://example.com/"  # never probed: these tests keep results themselves
+NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # what the tests without their own call now
+
+
+def make_monitor(project, url: str, name: str = "Checkout") -> UptimeMonitor:
+    return actions.create_uptime_monitor(project, {"name": name, "url": url}, NOW)
 
 
 def counted(results: list[dict], now: datetime) -> dict[str, dict]:
@@ -75,7 +80,7 @@ def test_the_figures_equal_a_count_of_every_result(web_project, seed):
 def test_a_monitor_without_history_has_no_figures(web_project):
     monitor = make_monitor(web_project, SITE)
     empty = {"checks": 0, "failures": 0, "uptime_percent": None, "mean_response_ms": None}
-    assert uptime_stats_for([monitor.pk], datetime.now(UTC)) == {
+    assert uptime_stats_for([monitor.pk], NOW) == {
         monitor.pk: dict.fromkeys(STATS_WINDOWS, empty)}
 
 
@@ -83,7 +88,7 @@ def test_a_monitor_without_history_has_no_figures(web_project):
 def test_the_migration_sums_the_results_kept_before_it(web_project):
     """Results stored before the hourly sums existed (no keep_result) get their sums."""
     rng = random.Random(7)
-    now = datetime.now(UTC)
+    now = NOW
     monitor = make_monitor(web_project, SITE)
     results = history(rng, now)
     UptimeResult.objects.bulk_create(UptimeResult(monitor=monitor, **r) for r in results)
