@@ -1,5 +1,7 @@
 """Plain factory functions. Where an action exists, data is made through it."""
 
+from datetime import datetime
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 
@@ -42,8 +44,9 @@ def make_member(organization: Organization, username: str,
     return user
 
 
-def digest_events(project: Project, *payloads: dict) -> None:
-    """Events made as every event is: into the inbox, then through the digest."""
+def digest_events(project: Project, *payloads: dict, at: datetime | None = None) -> None:
+    """Events made as every event is: into the inbox, then through the digest. With `at`
+    they are received and digested then (a test's pinned `now`), else now by the clock."""
     import uuid
 
     import orjson
@@ -52,10 +55,11 @@ def digest_events(project: Project, *payloads: dict) -> None:
     from errortrack.digest.consume import consume_inbox
     from errortrack.models import InboxItem
 
+    received = {} if at is None else {"received_at": at}
     InboxItem.objects.bulk_create([
         InboxItem(project=project, item_type="event", event_id=uuid.uuid4().hex, headers={},
-                  payload=orjson.dumps(payload)) for payload in payloads])
-    consume_inbox(timezone.now())
+                  payload=orjson.dumps(payload), **received) for payload in payloads])
+    consume_inbox(at or timezone.now())
 
 
 def error_event(kind: str = "KeyError", value: str = "'sku'", **extra: object) -> dict:

@@ -1,10 +1,17 @@
 """Events and tag breakdowns through the API, in Sentry's shapes."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from errortrack import actions
 from errortrack.models import Issue
 from tests.factories import digest_events, error_event
+
+FIRST_EVENT = 1795435200  # 2026-11-23 12:00 UTC
+# When the events are received and digested: pinned, so the digest never clamps their times
+# to the clock's (it does for events more than 30 days old).
+NOW = datetime(2026, 11, 23, 13, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -19,11 +26,12 @@ def api(client, alice):
 @pytest.fixture
 def issue(web_project):
     digest_events(web_project, *[error_event(
-        timestamp=1795435200 + n * 60, tags={"customer": "acme" if n % 3 else "globex"},
-        breadcrumbs=[{"message": "clicked pay", "category": "ui", "timestamp": 1795435100}],
+        timestamp=FIRST_EVENT + n * 60, tags={"customer": "acme" if n % 3 else "globex"},
+        breadcrumbs=[{"message": "clicked pay", "category": "ui",
+                      "timestamp": FIRST_EVENT - 100}],
         request={"url": "https://shop.test/pay?x=1", "method": "POST",
                  "headers": {"Accept": "*/*"}},
-        user={"id": str(n % 2)}, release="shop@1") for n in range(5)])
+        user={"id": str(n % 2)}, release="shop@1") for n in range(5)], at=NOW)
     return Issue.objects.get()
 
 

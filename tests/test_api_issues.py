@@ -2,12 +2,21 @@
 changes and merges; owner, member and outsider."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from errortrack import actions
+from errortrack.api import serializers
 from errortrack.models import Activity, Event, Issue, IssueTagValue
 from tests.factories import digest_events, error_event, make_user
+
+NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # what the pinned tests call now
+
+
+def slot_of(moment: datetime, seconds: int) -> int:
+    """The stats slot (Unix seconds) that `moment` counts in."""
+    return int(moment.timestamp()) // seconds * seconds
 
 
 @pytest.fixture
@@ -48,9 +57,12 @@ def test_the_list_shows_sentrys_issue_json(api, issues):
     assert key_error["status"] == "unresolved" and key_error["substatus"] == "new"
     assert key_error["metadata"]["type"] == "KeyError"
     assert key_error["assignedTo"] is None and key_error["hasSeen"] is False
-    # The events are in the current hour's bucket, or the one before if an hour began meanwhile.
-    assert len(key_error["stats"]["24h"]) == 24
-    assert sum(count for _, count in key_error["stats"]["24h"][-2:]) == 2
+    # Both events count in their hour's slot, wherever in the 24 that is by now (exact slots
+    # at a pinned `now`: test_the_stats_count_each_slot_up_to_now).
+    hourly = dict(key_error["stats"]["24h"])
+    assert len(key_error["stats"]["24h"]) == len(hourly) == 24
+    assert hourly[slot_of(issues["KeyError"].last_seen, 3600)] == 2
+    assert sum(hourly.values()) == 2
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", key_error["lastSeen"])
 
 
@@ -83,11 +95,42 @@ def test_sort_environment_and_stats_period(api, issues):
     by_freq = api("get", "/api/0/organizations/alpha/issues/", sort="freq", query="",
                   statsPeriod="14d").json()
     assert by_freq[0]["title"] == "KeyError: 'sku'" and len(by_freq[0]["stats"]["14d"]) == 14
-    assert sum(count for _, count in by_freq[0]["stats"]["14d"][-2:]) == 2  # midnight may pass
+    daily = dict(by_freq[0]["stats"]["14d"])
+    assert daily[slot_of(issues["KeyError"].last_seen, 86400)] == 2 and sum(daily.values()) == 2
     prod = api("get", "/api/0/organizations/alpha/issues/", environment="prod").json()
     assert [i["title"] for i in prod] == ["KeyError: 'sku'"]
     no_stats = api("get", PROJECT_ISSUES, statsPeriod="").json()
     assert "stats" not in no_stats[0]
+
+
+@pytest.mark.django_db
+def test_the_stats_count_each_slot_up_to_now(alice, web_project):
+    # On each window's edges: the first slot's start (in), the second before it (out).
+    moments = [datetime(2026, 2, 18, 23, 59, 59, tzinfo=UTC), datetime(2026, 2, 19, tzinfo=UTC),
+               NOW - timedelta(hours=24), datetime(2026, 3, 3, 13, tzinfo=UTC),
+               datetime(2026, 3, 4, 11, 59, 59, tzinfo=UTC), NOW - timedelta(minutes=10),
+               NOW - timedelta(minutes=10)]
+    digest_events(web_project, *[error_event(timestamp=moment.timestamp())
+                                 for moment in moments], at=NOW)
+    issue = Issue.objects.select_related("project__organization").get()
+    hour, day = slot_of(NOW, 3600), slot_of(NOW, 86400)
+    [hourly] = serializers.issues([issue], alice, NOW, "24h")
+    assert hourly["stats"]["24h"] == [[hour - 3600 * n, {23: 1, 1: 1, 0: 2}.get(n, 0)]
+                                      for n in range(23, -1, -1)]
+    [daily] = serializers.issues([issue], alice, NOW, "14d")
+    assert daily["stats"]["14d"] == [[day - 86400 * n, {13: 1, 1: 2, 0: 3}.get(n, 0)]
+                                     for n in range(13, -1, -1)]
+    assert hourly["substatus"] == "ongoing"  # first seen 13 days before NOW
+
+
+@pytest.mark.django_db
+def test_an_issue_is_new_for_seven_days_after_it_was_first_seen(alice, web_project):
+    digest_events(web_project, error_event(timestamp=NOW.timestamp()), at=NOW)
+    issue = Issue.objects.select_related("project__organization").get()
+    week = NOW + timedelta(days=7)
+    [last_moment] = serializers.issues([issue], alice, week - timedelta(microseconds=1), None)
+    assert last_moment["substatus"] == "new" and "stats" not in last_moment
+    assert serializers.issues([issue], alice, week, None)[0]["substatus"] == "ongoing"
 
 
 @pytest.mark.django_db
@@ -246,14 +289,11 @@ def test_a_nul_in_an_issue_id_is_a_400(api, issues):
 
 @pytest.mark.django_db
 def test_monitor_issues_show_their_category_and_can_be_searched(api, issues, web_project):
-    from django.utils import timezone
-
     from health.crons import record_check_in
 
-    now = timezone.now()
     record_check_in(web_project.pk, {
         "check_in_id": "a" * 32, "monitor_slug": "nightly", "status": "error",
-        "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * *"}}}, now, now)
+        "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * *"}}}, NOW, NOW)
     [cron] = api("get", PROJECT_ISSUES, query="issue.category:cron").json()
     assert (cron["title"], cron["issueCategory"], cron["issueType"]) == (
         "Cron failure: nightly", "cron", "monitor_check_in_failure")

@@ -5,17 +5,17 @@ and a fixed number of queries for a big event."""
 import html
 import json
 import re
-import time
 from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from errortrack import actions
 from errortrack.live import catch_up
 from errortrack.models import Activity, Event, Issue, IssueBookmark, IssueSeen
+from errortrack.views.issue_detail import page_context
 from health import actions as monitor_actions
 from health import crons
 from tests.factories import digest_events, error_event
@@ -23,8 +23,9 @@ from tests.monitor_factories import record_check
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
-# The events' time: a whole hour, recent enough that the digest keeps it (not clamped).
-BASE_TIME = int(time.time()) // 3600 * 3600 - 3 * 3600
+NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # when the events are digested (`at=NOW`)
+# The events' time: a whole hour, 09:00 on NOW's day (recent enough not to be clamped).
+BASE_TIME = int(NOW.timestamp()) // 3600 * 3600 - 3 * 3600
 
 
 def iso(seconds: int) -> str:
@@ -104,7 +105,7 @@ def python_event(**extra) -> dict:
 
 @pytest.fixture
 def issue(web_project) -> Issue:
-    digest_events(web_project, python_event())
+    digest_events(web_project, python_event(), at=NOW)
     return Issue.objects.get()
 
 
@@ -112,7 +113,7 @@ def issue(web_project) -> Issue:
 def three_events(web_project) -> tuple[Issue, list[Event]]:
     digest_events(web_project, *[error_event(timestamp=BASE_TIME + n * 60,
                                              tags={"customer": "acme" if n else "globex"})
-                                 for n in range(3)])
+                                 for n in range(3)], at=NOW)
     issue = Issue.objects.get()
     return issue, list(issue.events.order_by("timestamp"))
 
@@ -188,14 +189,16 @@ def test_viewing_the_page_marks_the_issue_seen(client, alice, issue):
 @pytest.mark.django_db
 def test_the_header_shows_what_the_issue_is(client, alice, issue):
     client.force_login(alice)
+    before = timezone.now()
     page = text_of(client.get(page_url(issue)))
+    after = timezone.now()
     assert "WEB-1" in page and '<p class="culprit"><code>/checkout/</code></p>' in page
     assert '<dd class="issue-count">1</dd>' in page and '<dd class="issue-users">1</dd>' in page
     assert f'<time class="issue-last-seen" datetime="{iso(BASE_TIME)}">' in page
     assert "shop@1.4.2" in page and "Unresolved" in page and ">Error<" in page
     assert f'data-live-issue="{issue.pk}" data-live-projects="{issue.project_id}"' in page
     [since] = re.findall(r'data-live-since="([^"]+)"', page)
-    assert catch_up.parse_since(since) > timezone.now() - timedelta(seconds=30)
+    assert before <= catch_up.parse_since(since) <= after  # read during the request
 
 
 @pytest.mark.django_db
@@ -307,7 +310,7 @@ def test_threads_show_when_there_is_no_exception(client, alice, web_project):
 @pytest.mark.django_db
 def test_only_the_last_100_breadcrumbs_show_newest_last(client, alice, web_project):
     crumbs = [{"timestamp": BASE_TIME - 200 + n, "message": f"crumb-{n:03}"} for n in range(150)]
-    digest_events(web_project, error_event(timestamp=BASE_TIME, breadcrumbs=crumbs))
+    digest_events(web_project, error_event(timestamp=BASE_TIME, breadcrumbs=crumbs), at=NOW)
     client.force_login(alice)
     page = text_of(client.get(page_url(Issue.objects.get())))
     assert "crumb-049" not in page and "crumb-050" in page
@@ -344,6 +347,26 @@ def test_the_charts_have_a_bar_per_hour_and_per_day(client, alice, issue):
     charts = page[page.index('class="card charts"'):page.index('class="card tag-distribution"')]
     assert charts.count("<rect ") == 24 + 14
     assert "<script" not in charts
+
+
+@pytest.mark.django_db
+def test_the_charts_count_each_hour_and_day_up_to_now(alice, three_events):
+    issue, events = three_events  # at 09:00, 09:01 and 09:02 on NOW's day
+    request = RequestFactory().get(page_url(issue))
+    request.user = alice
+    context = page_context(request, issue, events[-1], page_url(issue), NOW)
+    hourly, daily = context["charts"]
+    assert [bar.empty for bar in hourly.bars] == [True] * 20 + [False] + [True] * 3
+    assert hourly.bars[20].label == "2026-03-04 09:00 UTC: 3 events"
+    assert hourly.bars[0].label == "2026-03-03 13:00 UTC: 0 events"
+    assert (hourly.start, hourly.end, hourly.total) == (
+        datetime(2026, 3, 3, 13, tzinfo=UTC), datetime(2026, 3, 4, 13, tzinfo=UTC), 3)
+    assert [bar.label for bar in daily.bars if not bar.empty] == ["2026-03-04: 3 events"]
+    assert (daily.start, daily.end) == (datetime(2026, 2, 19, tzinfo=UTC),
+                                        datetime(2026, 3, 5, tzinfo=UTC))
+    assert (context["substatus"], context["live_since"]) == ("new", NOW.isoformat())
+    assert page_context(request, issue, events[-1], page_url(issue),
+                        NOW + timedelta(days=14))["charts"][0].total == 0
 
 
 @pytest.mark.django_db
@@ -430,11 +453,12 @@ def test_status_actions_change_the_issue_and_come_back(client, alice, issue):
 @pytest.mark.django_db
 def test_ignoring_for_some_minutes_sets_when_it_reopens(client, alice, issue):
     client.force_login(alice)
+    before = timezone.now()
     act(client, issue, action="ignore", minutes="30")
+    after = timezone.now()
     ignored = Issue.objects.get()
-    expected = timezone.now() + timedelta(minutes=30)
-    assert ignored.status == "ignored"
-    assert abs((ignored.ignore_until - expected).total_seconds()) < 60
+    assert ignored.status == "ignored"  # until 30 minutes after the request's clock reading
+    assert before + timedelta(minutes=30) <= ignored.ignore_until <= after + timedelta(minutes=30)
     page = text_of(client.get(page_url(issue)))
     assert "ignored the issue for 30 minutes" in page and "until <time" in page
 
@@ -592,10 +616,9 @@ def test_next_may_name_a_page_of_this_site(client, alice, three_events):
 
 @pytest.mark.django_db
 def test_a_cron_failure_issue_shows_its_monitor(client, bob, web_project):
-    now = timezone.now()
     crons.record_check_in(web_project.pk, {
         "check_in_id": "a" * 32, "monitor_slug": "nightly", "status": "error",
-        "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * *"}}}, now, now)
+        "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * *"}}}, NOW, NOW)
     issue = Issue.objects.get()
     assert issue.kind == "cron"
     client.force_login(bob)
@@ -631,10 +654,9 @@ def test_an_uptime_failure_issue_shows_its_monitor(client, alice, web_project):
 def test_a_monitor_issue_whose_monitor_is_gone_links_the_monitor_list(client, alice, web_project):
     from health.models import CronMonitor
 
-    now = timezone.now()
     crons.record_check_in(web_project.pk, {
         "check_in_id": "b" * 32, "monitor_slug": "weekly", "status": "error",
-        "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * 1"}}}, now, now)
+        "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * 1"}}}, NOW, NOW)
     CronMonitor.objects.all().delete()
     client.force_login(alice)
     page = text_of(client.get(page_url(Issue.objects.get())))
@@ -719,11 +741,11 @@ PAGE_QUERY_LIMIT = 25  # 22 today: session, user, issue, event, seen, stats, tag
 @pytest.mark.django_db
 def test_a_big_event_renders_in_a_fixed_number_of_queries(client, alice, bob, alpha, web_project,
                                                           django_assert_max_num_queries):
-    digest_events(web_project, big_event(100, tags={"k": "small"}))
+    digest_events(web_project, big_event(100, tags={"k": "small"}), at=NOW)
     small = Issue.objects.get()
     digest_events(web_project, *[big_event(100, timestamp=BASE_TIME + n,
                                            tags={f"t{k}": str(n) for k in range(12)},
-                                           fingerprint=["big"]) for n in range(3)])
+                                           fingerprint=["big"]) for n in range(3)], at=NOW)
     big = Issue.objects.exclude(pk=small.pk).get()
     for n in range(30):  # more activity, people and teams cost no more queries
         actions.add_comment(big, alice, f"note {n}")

@@ -3,7 +3,7 @@ and outsider; search, sort, pages and environments; hostile event data and hosti
 the row contract the live updates rely on; a constant number of queries per page."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -26,6 +26,8 @@ ORG_STREAM = "/organizations/alpha/issues/"
 BULK = "/organizations/alpha/issues/bulk/"
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
+NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # what the pinned tests call now
+BAR = re.compile(r'<rect [^>]*height="(\d+)" class="\w+"><title>([^<]+)</title></rect>')
 
 
 @pytest.fixture
@@ -85,7 +87,9 @@ def test_the_tbody_carries_the_live_update_contract(as_alice, issues, alpha, web
 
 @pytest.mark.django_db
 def test_the_tbody_tells_the_live_updates_which_rows_belong(as_alice, issues):
+    before = timezone.now()
     html = as_alice.get(PROJECT_STREAM, {"environment": 'prod "eu"'}).content.decode()
+    after = timezone.now()
     assert 'data-live-query="is:unresolved environment:&quot;prod \\&quot;eu\\&quot;&quot;"' in html
     assert 'data-live-insert="true"' in html
     later = as_alice.get(PROJECT_STREAM, {"sort": "freq"}).content.decode()
@@ -93,7 +97,7 @@ def test_the_tbody_tells_the_live_updates_which_rows_belong(as_alice, issues):
     # Live updates resume from when the page was read (the server's time), and catch up.
     [since] = re.findall(r'data-live-since="([^"]+)"', html)
     assert catch_up.parse_since(since) is not None
-    assert timezone.now() - timedelta(seconds=30) < catch_up.parse_since(since) <= timezone.now()
+    assert before <= catch_up.parse_since(since) <= after  # read during the request
 
 
 def test_the_live_query_reads_back_as_the_same_filter():
@@ -110,14 +114,40 @@ def test_rows_for_renders_a_row_alone_as_the_live_updates_do(issues, alice, alph
     actions.assign_issue(issue, actions.create_team(alpha, "backend"), alice)
     actions.set_issue_bookmark(issue, alice, True)
     issue = Issue.objects.get(pk=issue.pk)  # as a consumer fetches it, nothing joined
+    now = issue.last_seen + timedelta(minutes=5)
     html = render_to_string("errortrack/issues/_row.html",
-                            {"row": issue_stream.rows_for([issue], alice)[0]})
+                            {"row": issue_stream.rows_for([issue], alice, now)[0]})
     assert html.strip().startswith(f'<tr id="issue-{issue.pk}" data-issue-id="{issue.pk}"')
     assert 'class="num issue-count">1<' in html and 'class="num issue-users">0<' in html
     assert "#backend" in html and "issue-bookmark" in html and "level-warning" in html
-    assert issue_stream.rows_for([], alice) == []
+    assert ">5\xa0minutes ago</time>" in html
+    assert issue_stream.rows_for([], alice, now) == []
     with pytest.raises(ValueError, match="stats_period"):
-        issue_stream.rows_for([issue], alice, "3y")
+        issue_stream.rows_for([issue], alice, now, "3y")
+
+
+@pytest.mark.django_db
+def test_a_rows_chart_counts_each_slot_up_to_now(alice, web_project):
+    # On each window's edges: the first slot's start (in), the second before it (out).
+    moments = [datetime(2026, 2, 18, 23, 59, 59, tzinfo=UTC), datetime(2026, 2, 19, tzinfo=UTC),
+               NOW - timedelta(hours=24), datetime(2026, 3, 3, 13, tzinfo=UTC),
+               datetime(2026, 3, 4, 11, 59, 59, tzinfo=UTC), NOW - timedelta(minutes=10),
+               NOW - timedelta(minutes=10)]
+    digest_events(web_project, *[error_event(timestamp=moment.timestamp())
+                                 for moment in moments], at=NOW)
+    issue = Issue.objects.select_related(*issue_stream.ROW_RELATIONS).get()
+    [hourly] = issue_stream.rows_for([issue], alice, NOW, "24h")
+    bars = hourly["chart"]["bars"]
+    assert [bar["count"] for bar in bars] == [1] + [0] * 21 + [1, 2]
+    assert (bars[0]["label"], bars[-1]["label"]) == ("1 event, 13:00 UTC", "2 events, 12:00 UTC")
+    assert [bar["height"] for bar in bars] == [12] + [1] * 21 + [12, 24]
+    assert hourly["chart"]["total"] == "4 events"
+    assert hourly["last_seen_text"] == "10\xa0minutes ago"
+    assert hourly["first_seen_text"] == "1\xa0week, 6\xa0days ago"
+    [daily] = issue_stream.rows_for([issue], alice, NOW, "14d")
+    days = daily["chart"]["bars"]
+    assert [bar["count"] for bar in days] == [1] + [0] * 11 + [2, 3]
+    assert (days[0]["label"], days[-1]["label"]) == ("1 event, Feb 19", "3 events, Mar 04")
 
 
 @pytest.mark.django_db
@@ -125,10 +155,9 @@ def test_monitor_issues_bookmarks_and_assignees_are_marked(as_alice, issues, ali
                                                            web_project, client):
     from health.crons import record_check_in
 
-    now = timezone.now()
     record_check_in(web_project.pk, {
         "check_in_id": "a" * 32, "monitor_slug": "nightly", "status": "error",
-        "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * *"}}}, now, now)
+        "monitor_config": {"schedule": {"type": "crontab", "value": "0 3 * * *"}}}, NOW, NOW)
     actions.set_issue_bookmark(issues["KeyError"], alice, True)
     actions.assign_issue(issues["TypeError"], bob, alice)
     html = as_alice.get(PROJECT_STREAM).content.decode()
@@ -144,9 +173,15 @@ def test_monitor_issues_bookmarks_and_assignees_are_marked(as_alice, issues, ali
 def test_the_chart_has_14_daily_bars_with_stats_14d(as_alice, issues):
     html = as_alice.get(PROJECT_STREAM, {"stats": "14d"}).content.decode()
     row = re.search(rf'<tr id="issue-{issues["KeyError"].pk}".*?</tr>', html, re.S)[0]
-    heights = [int(h) for h in re.findall(r'<rect [^>]*height="(\d+)"', row)]
-    assert len(heights) == 14 and max(heights[-2:]) == issue_stream.CHART_HEIGHT  # midnight
-    assert "2 events" in row
+    bars = [(int(height), label) for height, label in BAR.findall(row)]
+    # Both events are on the day they were digested: its bar is the full height, and every
+    # other day an empty baseline, whichever of the last two days that is by now.
+    day = f"2 events, {issues['KeyError'].last_seen:%b %d}"
+    assert len(bars) == 14
+    assert [label for height, label in bars if height == issue_stream.CHART_HEIGHT] == [day]
+    assert all(height == 1 and label.startswith("0 events, ")
+               for height, label in bars if label != day)
+    assert "2 events in the last 14 days" in row
 
 
 def test_sparkline_geometry_is_whole_numbers_scaled_to_the_busiest_slot():

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
@@ -143,7 +144,8 @@ class IssueList(APIView):
             "project__organization", "assigned_user", "assigned_team")
         page = paginate(request, issues)
         user = access.signed_in_user(request)
-        return Response(serializers.issues(page.items, user, _stats_period(request)),
+        return Response(serializers.issues(page.items, user, timezone.now(),
+                                           _stats_period(request)),
                         headers={"Link": page.link})
 
     @extend_schema(parameters=ISSUE_FILTERS, request=IssueUpdate, responses={200: dict})
@@ -182,7 +184,8 @@ class IssueDetail(APIView):
     @detail()
     def get(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
-        [body] = serializers.issues([issue], access.signed_in_user(request), "24h")
+        [body] = serializers.issues([issue], access.signed_in_user(request), timezone.now(),
+                                    "24h")
         return Response({**body, "activity": activity_json(issue.pk)})
 
     @detail(request=IssueUpdate)

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.utils import timezone
 
 from errortrack.models import (
     Activity,
@@ -90,11 +89,12 @@ def activity(item: Activity) -> dict:
             "data": item.data, "dateCreated": iso(item.created_at)}
 
 
-def issues(items: list[Issue], user: User, stats_period: str | None = "24h") -> list:
-    """Sentry's issue JSON for a page of issues (flags and stats in a few batched queries)."""
+def issues(items: list[Issue], user: User, now: datetime,
+           stats_period: str | None = "24h") -> list:
+    """Sentry's issue JSON for a page of issues (flags and stats in a few batched queries);
+    `now` is the request's one clock reading: it ends the stats and dates `substatus`."""
     ids = [issue.pk for issue in items]
     flags = user_flags(ids, user)
-    now = timezone.now()
     stats = slot_counts(ids, stats_period, now) if stats_period in STATS_PERIODS else None
     return [issue_json(issue, issue.pk in flags.bookmarked, issue.pk in flags.seen, now,
                        {stats_period: stats[issue.pk]} if stats else None,

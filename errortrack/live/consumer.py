@@ -39,12 +39,13 @@ from errortrack.queries.assignees import display_name
 from errortrack.queries.issues import bookmarked_ids
 
 MAX_PROJECTS = 100
-# The stream's rows as the page renders them: (issues, user, stats period) → [{"id", "html"}].
-# The HTML layer plugs its renderer in (ErrortrackConfig.ready), so live never imports pages.
-RowRenderer = Callable[[list[Issue], User, str], list[dict]]
+# The stream's rows as the page renders them: (issues, user, now, stats period) →
+# [{"id", "html"}]. The HTML layer plugs its renderer in (ErrortrackConfig.ready), so live
+# never imports pages.
+RowRenderer = Callable[[list[Issue], User, datetime, str], list[dict]]
 
 
-def _no_renderer(issues: list[Issue], user: User, period: str) -> list[dict]:
+def _no_renderer(issues: list[Issue], user: User, now: datetime, period: str) -> list[dict]:
     raise RuntimeError("no issue-row renderer plugged in")
 
 
@@ -81,10 +82,10 @@ def visible_projects(user: User, wanted: list[int]) -> list[int]:
     return list(access.projects_for_user(user).filter(pk__in=wanted).values_list("pk", flat=True))
 
 
-def count_json(issue: Issue) -> dict:
+def count_json(issue: Issue, now: datetime) -> dict:
     return {"id": str(issue.pk), "count": issue.times_seen, "users": issue.user_count,
             "lastSeen": issue.last_seen.isoformat(),
-            "lastSeenText": f"{timesince(issue.last_seen)} ago", "status": issue.status}
+            "lastSeenText": f"{timesince(issue.last_seen, now)} ago", "status": issue.status}
 
 
 def assignee_label(issue: Issue) -> str:
@@ -156,12 +157,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if event.get("user") not in (None, self.scope["user"].pk):
             return  # another user's bookmark or seen: nothing this page shows
         at = timezone.now()  # before reading: a change after it is announced again
-        update = await database_sync_to_async(self.update_for)(event)
+        update = await database_sync_to_async(self.update_for)(event, at)
         if any(update.values()):
             await self.send_json({**update, "at": at.isoformat()})
 
-    def update_for(self, announcement: dict) -> dict:
-        """What this page shows of an announcement, read with the user's access
+    def update_for(self, announcement: dict, now: datetime) -> dict:
+        """What this page shows of an announcement, as of `now`, read with the user's access
         (a member removed since connecting hears nothing more)."""
         user = self.scope["user"]
         project = announcement.get("project")
@@ -182,7 +183,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         # Oldest first: the page puts each new row on top, so the newest ends up first.
         issues = list(readable.filter(pk__in=wanted, merged_into__isnull=True)
                       .select_related(*ROW_RELATIONS).order_by("last_seen", "pk"))
-        update["counts"] = [count_json(issue) for issue in issues]
+        update["counts"] = [count_json(issue, now) for issue in issues]
         if self.issue_id:
             if issues and (self.issue_id in updated or self.issue_id in new):
                 update["detail"] = self.detail(issues[0], user)
@@ -190,9 +191,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         fresh = [issue for issue in issues if issue.pk in new]
         redrawn = [issue for issue in issues if issue.pk in updated and issue.pk not in new]
         if fresh:
-            update["rows"] = self.rows(fresh, user)
+            update["rows"] = self.rows(fresh, user, now)
         if redrawn:
-            update["rowUpdates"] = render_rows(redrawn, user, self.stats_period)
+            update["rowUpdates"] = render_rows(redrawn, user, now, self.stats_period)
         return update
 
     def removed(self, announcement: dict, readable: QuerySet[Issue]) -> list[dict]:
@@ -216,7 +217,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 "assignee": assignee_label(issue),
                 "bookmarked": issue.pk in bookmarked_ids([issue.pk], user)}
 
-    def rows(self, issues: list[Issue], user: User) -> list[dict]:
+    def rows(self, issues: list[Issue], user: User, now: datetime) -> list[dict]:
         if self.query:
             try:
                 matching = set(search.apply(Issue.objects.filter(pk__in=[i.pk for i in issues]),
@@ -224,4 +225,4 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             except search.SearchError:
                 return []
             issues = [issue for issue in issues if issue.pk in matching]
-        return render_rows(issues, user, self.stats_period)
+        return render_rows(issues, user, now, self.stats_period)

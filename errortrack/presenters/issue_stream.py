@@ -17,7 +17,6 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
@@ -240,26 +239,27 @@ def _row(issue: Issue, bookmarked: bool, points: list[list[int]], period: str,
     }
 
 
-def rows_for(issues: list[Issue], user: User, stats_period: str = "24h"
+def rows_for(issues: list[Issue], user: User, now: datetime, stats_period: str = "24h"
              ) -> list[dict]:
     """The dicts `issues/_row.html` renders as `row`, one per issue, in order: the page and
     the live updates share them, so a live row looks like a loaded one. Two queries for any
-    number of issues when they come with ROW_RELATIONS joined (as from `stream_issues`)."""
+    number of issues when they come with ROW_RELATIONS joined (as from `stream_issues`).
+    `now` (the caller's one clock reading) ends the chart's last slot and the "ago" texts."""
     if stats_period not in STATS_PERIODS:
         raise ValueError(f"stats_period must be one of {', '.join(STATS_PERIODS)}")
     if not issues:
         return []
     ids = [issue.pk for issue in issues]
     bookmarked = bookmarked_ids(ids, user)
-    now = timezone.now()
     counts = slot_counts(ids, stats_period, now)
     return [_row(issue, issue.pk in bookmarked, counts[issue.pk], stats_period, now)
             for issue in issues]
 
 
-def rendered_rows(issues: list[Issue], user: User, stats_period: str
+def rendered_rows(issues: list[Issue], user: User, now: datetime, stats_period: str
                   ) -> list[dict]:
     """The live updates' rows: each issue's id and its row rendered as the page renders it."""
+    rows = rows_for(issues, user, now, stats_period)
     return [{"id": str(issue.pk), "html": render_to_string("errortrack/issues/_row.html",
                                                            {"row": row})}
-            for issue, row in zip(issues, rows_for(issues, user, stats_period), strict=True)]
+            for issue, row in zip(issues, rows, strict=True)]

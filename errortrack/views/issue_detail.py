@@ -7,6 +7,7 @@ bookmark, comments); deleting an issue needs the owner or admin role, as in the 
 number of queries is fixed; the event's size only costs rendering time.
 """
 
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -64,10 +65,10 @@ def assigned_value(issue: Issue) -> str:
     return f"team:{issue.assigned_team_id}" if issue.assigned_team_id else ""
 
 
-def page_context(request: HttpRequest, issue: Issue, event: Event | None, here: str) -> dict:
-    """Everything the page shows, in a fixed number of queries; `here` is where its forms
-    come back to."""
-    now = timezone.now()
+def page_context(request: HttpRequest, issue: Issue, event: Event | None, here: str,
+                 now: datetime) -> dict:
+    """Everything the page shows as of `now`, in a fixed number of queries; `here` is where
+    its forms come back to."""
     live_since = now.isoformat()  # before reading: live updates resume from here
     organization = issue.project.organization
     choices = assignee_choices(organization)
@@ -97,7 +98,7 @@ def page_context(request: HttpRequest, issue: Issue, event: Event | None, here: 
 
 def render_page(request: HttpRequest, issue: Issue, event: Event | None, here: str,
                 status: int = 200, error: str = "", comment: str = "") -> HttpResponse:
-    context = page_context(request, issue, event, here)
+    context = page_context(request, issue, event, here, timezone.now())  # read once a request
     context.update(error=error, comment=comment)
     return render(request, "errortrack/issues/detail.html", context, status=status)
 

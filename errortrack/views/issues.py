@@ -3,6 +3,7 @@ bulk changes (the triage UI's first page). The logic is in errortrack.presenters
 and errortrack.views.bulk; these views check tenancy (errortrack.access), read the request and
 render."""
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -42,7 +43,8 @@ def _stream(request: HttpRequest, organization: Organization,
             project: Project | None) -> HttpResponse:
     """The stream page; a request it cannot read is a 400 showing why, with the form to fix
     it (never a 500)."""
-    live_since = timezone.now().isoformat()  # before reading: live updates resume from here
+    now = timezone.now()  # the request's one clock reading
+    live_since = now.isoformat()  # before reading: live updates resume from here
     projects = list(access.projects_for_user(request.user, organization).order_by("slug"))
     context: dict[str, Any] = {
                "organization": organization, "project": project, "projects": projects,
@@ -57,7 +59,7 @@ def _stream(request: HttpRequest, organization: Organization,
         params = issue_stream.read_params(request.GET)
         wanted = [project] if project else issue_stream.shown_projects(projects,
                                                                       params.project_ids)
-        context.update(_page(request, params, wanted))
+        context.update(_page(request, params, wanted, now))
         shown = wanted
     except search.SearchError as error:
         params = _params_as_typed(request)
@@ -70,11 +72,11 @@ def _stream(request: HttpRequest, organization: Organization,
 
 
 def _page(request: HttpRequest, params: issue_stream.StreamParams,
-          shown: list[Project]) -> dict:
+          shown: list[Project], now: datetime) -> dict:
     user = access.signed_in_user(request)
     page = issue_stream.page_of(issue_stream.stream_issues(shown, params, user), params.page)
     return {"page": page,
-            "rows": issue_stream.rows_for(page.issues, user, params.stats_period),
+            "rows": issue_stream.rows_for(page.issues, user, now, params.stats_period),
             "previous_query": issue_stream.page_query(request.GET, page.number - 1),
             "next_query": issue_stream.page_query(request.GET, page.number + 1)}
 
