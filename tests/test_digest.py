@@ -303,3 +303,27 @@ def test_two_workers_digesting_one_backlog_count_exactly(settings, web_project):
                .values_list("times_seen", flat=True)) == 400
     with transaction.atomic():
         assert ProjectMinuteBucket.objects.filter(project=web_project).count() >= 1
+
+
+@pytest.mark.django_db
+def test_a_worker_that_loses_the_race_for_a_new_issue_does_not_call_it_new(web_project):
+    """Two workers digest the same new error at once; both looked before either inserted.
+    The loser's insert is ignored, and it must not report (count, alert on) the winner's issue
+    as one it created."""
+    from errortrack.digest.pipeline import prepare_batch
+    from errortrack.digest.store import create_missing_issues, created_here, lock_issues
+
+    def groups_of(item: InboxItem) -> dict:
+        [prepared], failed = prepare_batch([item])
+        assert failed == []
+        return {prepared.group_key: [prepared]}
+
+    winner = groups_of(enqueue(web_project, error()))
+    loser = groups_of(enqueue(web_project, error()))
+    assert winner.keys() == loser.keys()
+    winner_ids = create_missing_issues(winner, {})
+    loser_ids = create_missing_issues(loser, {})  # it saw no issue either
+    stored = lock_issues(list(winner), [Issue.Kind.ERROR])
+    assert created_here(winner_ids, stored) == list(winner)
+    assert created_here(loser_ids, stored) == []
+    assert Issue.objects.filter(project=web_project).count() == 1

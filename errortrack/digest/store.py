@@ -88,9 +88,12 @@ def without_duplicates(batch: list[PreparedEvent]) -> list[PreparedEvent]:
 # --- issues ------------------------------------------------------------------------------------
 
 def create_missing_issues(groups: dict[tuple[int, str], list[PreparedEvent]],
-                          existing: dict[tuple[int, str], Issue]) -> list[tuple[int, str]]:
-    """Insert the issues that don't exist yet (a concurrent worker may win a race: its row is
-    kept). Returns the keys this call created."""
+                          existing: dict[tuple[int, str], Issue]) -> dict[tuple[int, str], int]:
+    """Insert the issues that don't exist yet; return the short id each was given.
+
+    A concurrent worker may win the race for a key: its row is kept, and ours is not inserted
+    (`created_here` tells them apart by short id, which the project counter never hands out
+    twice)."""
     missing = sorted(key for key in groups if key not in existing)
     per_project = Counter(project_id for project_id, _ in missing)
     next_short_id = {project_id: add_to_counter(Project, project_id, "issue_counter", count)
@@ -106,7 +109,15 @@ def create_missing_issues(groups: dict[tuple[int, str], list[PreparedEvent]],
             first_seen=first.timestamp, last_seen=first.timestamp,
             first_release=first.event.get("release") or "", **issue_fields(first)))
     Issue.objects.bulk_create(rows, ignore_conflicts=True)
-    return missing
+    return {(row.project_id, row.grouping_hash): row.short_id for row in rows}
+
+
+def created_here(short_ids: dict[tuple[int, str], int],
+                 issue_of: dict[tuple[int, str], Issue]) -> list[tuple[int, str]]:
+    """The keys whose stored issue is the one `create_missing_issues` inserted, not a
+    concurrent worker's: only those are new (counted, alerted on) for this batch."""
+    return [key for key, short_id in short_ids.items()
+            if key in issue_of and issue_of[key].short_id == short_id]
 
 
 def issue_fields(prepared: PreparedEvent) -> dict:
@@ -307,9 +318,9 @@ def store_batch(batch: list[PreparedEvent]) -> Facts:
         releases = release_first_seen(batch)
         kinds = {prepared.kind for prepared in batch}
         existing = lock_issues(groups, kinds)
-        created = create_missing_issues(groups, existing)
-        issue_of = {**existing, **lock_issues(created, kinds)} if created else existing
-        facts.new_issues = [issue_of[key].pk for key in created if key in issue_of]
+        short_ids = create_missing_issues(groups, existing)
+        issue_of = {**existing, **lock_issues(list(short_ids), kinds)} if short_ids else existing
+        facts.new_issues = [issue_of[key].pk for key in created_here(short_ids, issue_of)]
         new_users = count_new_users(batch, issue_of)
         hourly_users = count_new_hourly_users(batch, issue_of)
         by_issue: dict[int, list[PreparedEvent]] = defaultdict(list)  # merged keys share one
