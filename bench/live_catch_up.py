@@ -76,10 +76,10 @@ def main() -> None:
             started = time.perf_counter()
             missed = catch_up.changed_since([project_id], since)
             queried = time.perf_counter()
-            consumer.update_for(missed["new"], missed["changed"])
+            consumer.update_for(missed, timezone.now())
             updates.append(time.perf_counter() - started)
             queries.append(queried - started)
-            found = len(missed["new"]) + len(missed["changed"])
+            found = len(missed["new"]) + len(missed["changed"]) + len(missed["updated"])
         print(f"{name:8} {found:6} {statistics.median(queries) * 1000:8.1f}ms "
               f"{percentile(queries, 0.95) * 1000:5.1f}ms "
               f"{statistics.median(updates) * 1000:9.1f}ms "
