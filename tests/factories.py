@@ -9,6 +9,7 @@ from errortrack import actions
 from errortrack.models import Member, Organization, Project
 
 PASSWORD = "correct horse battery staple"
+PAGERDUTY_ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF"  # 32 characters, as PagerDuty's
 
 
 def make_user(username: str, **extra: object) -> AbstractBaseUser:

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
-from tests.conftest import free_port
+from tests.servers import free_port
 
 
 @dataclass

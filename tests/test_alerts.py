@@ -21,9 +21,9 @@ from alerts.models import Channel, Delivery, Rule
 from errortrack import actions
 from errortrack.models import Issue
 from errortrack.signals import Facts
-from tests.factories import digest_events, error_event
+from tests.factories import PAGERDUTY_ROUTING_KEY, digest_events, error_event
 
-ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF"
+ROUTING_KEY = PAGERDUTY_ROUTING_KEY
 
 
 @pytest.fixture

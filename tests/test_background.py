@@ -1,7 +1,6 @@
 """The periodic jobs and the embedded runner that drives them (single steps, explicit time)."""
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from errortrack.runtime.background import BackgroundRunner
 from errortrack.runtime.jobs import PeriodicJob, get_job
 from health.heartbeat import SCHEDULER, last_seen, record_scheduler_heartbeat
 from health.models import Heartbeat
+from tests.waiting import eventually
 
 
 # The runner closes stale connections after every job, as its own thread must, so these steps
@@ -79,9 +79,7 @@ def test_the_runner_thread_really_runs_the_heartbeat():
     runner = BackgroundRunner([get_job("health.heartbeat")])
     runner.start()
     try:
-        deadline = time.monotonic() + 5
-        while last_seen(SCHEDULER) is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually(lambda: last_seen(SCHEDULER) is not None, "the runner's first heartbeat",
+                   timeout=5)
     finally:
         runner.stop()
-    assert last_seen(SCHEDULER) is not None

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from sentry_sdk.utils import Dsn
 
 from errortrack.models import ApiToken, Organization, Project, ProjectKey
-from tests.conftest import ROOT
+from tests.servers import ROOT
 
 
 def bootstrap(*args: str) -> tuple[dict, str]:

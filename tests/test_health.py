@@ -5,19 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
-from prometheus_client.parser import text_string_to_metric_families
 
 from errortrack.models import InboxItem
 from health import heartbeat
 from health.checks import PROCESS_STARTED_AT, run_checks
 from health.exposition import exposition
-
-
-def samples(text: str) -> dict[tuple[str, tuple], float]:
-    """{(sample name, sorted labels): value} for every sample of a scrape."""
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(text) for sample in family.samples}
-
+from tests.scrape import samples
 
 NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # what the tests without a server call now
 

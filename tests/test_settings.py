@@ -10,7 +10,7 @@ import sys
 import pytest
 from django.db import connection
 
-from tests.conftest import ROOT
+from tests.servers import ROOT
 
 CLEARED = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SECRET_KEY_FILE", "BASE_URL",
            "ALLOWED_HOSTS", "EMAIL_URL", "DEBUG", "HOST", "PORT", "CELERY_BROKER_URL")

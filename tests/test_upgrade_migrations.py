@@ -28,7 +28,8 @@ from pathlib import Path
 import environ
 import pytest
 
-from tests.conftest import ROOT, database_url_for
+from tests.databases import database_url_for
+from tests.servers import ROOT
 
 # The last commit before the house-layout move (actions.py became a package, ingest/consume.py
 # moved to digest/consume.py, health/crons.py became a package, ...). Pinned: the point is a

@@ -30,8 +30,8 @@ from health.uptime.history import (
     uptime_stats,
     uptime_stats_for,
 )
-from tests.conftest import free_port
-from tests.test_alerts import ROUTING_KEY
+from tests.factories import PAGERDUTY_ROUTING_KEY as ROUTING_KEY
+from tests.servers import free_port
 
 NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # what these tests call now
 

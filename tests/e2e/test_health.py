@@ -11,25 +11,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
-from django.db import connections
 
-from tests.conftest import (
-    ROOT,
-    database_url_for,
-    free_port,
-    private_broker,
-    start_server,
-    stop_server,
-)
-from tests.test_health import samples
-
-WAIT_SECONDS = 40
+from tests.scrape import samples
+from tests.servers import ROOT, free_port, scale_out
+from tests.waiting import eventually
 
 
 def postgres_binary(name: str) -> str:
@@ -76,21 +66,20 @@ def ready(url: str) -> requests.Response:
 
 
 def wait_until_ready(url: str) -> requests.Response:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while (response := ready(url)).status_code != 200 and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return response
+    return eventually(lambda: response if (response := ready(url)).status_code == 200 else None,
+                      f"{url} ready")
 
 
-def test_ready_follows_the_database_down_and_back(tmp_path):
+def test_ready_follows_the_database_down_and_back(start_own_server):
     cluster = ThrowawayCluster()
-    server = None
     try:
         cluster.start()
         env = {**os.environ, "DATABASE_URL": cluster.url, "SECRET_KEY": "throwaway"}
+        env.pop("REDIS_URL", None)
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT,
                        env=env, check=True, capture_output=True, timeout=300)
-        server = start_server(tmp_path, cluster.url, ERRORTRACK_DB_POOL_TIMEOUT_SECONDS="2")
+        server = start_own_server(all_processes=False, database_url=cluster.url,
+                                  ERRORTRACK_DB_POOL_TIMEOUT_SECONDS="2")
         up = wait_until_ready(server.url)
         assert up.status_code == 200, up.text
 
@@ -106,9 +95,7 @@ def test_ready_follows_the_database_down_and_back(tmp_path):
         back = wait_until_ready(server.url)
         assert back.status_code == 200, back.text
     finally:
-        if server is not None:
-            stop_server(server)
-        cluster.remove()
+        cluster.remove()  # the server, stopped after, only sees its database gone for good
 
 
 # --- /metrics across processes -------------------------------------------------------------------
@@ -130,50 +117,40 @@ def store(url: str, project, key: str, body: bytes) -> int:
                                   "Content-Type": "application/json"}).status_code
 
 
-@pytest.mark.django_db(transaction=True)
-def test_metrics_count_what_every_process_did(tmp_path, alice, web_project):
+def test_metrics_count_what_every_process_did(start_own_server, alice, web_project):
     key = web_project.keys.get().public_key
-    scale_out = bool(os.environ.get("REDIS_URL"))
-    isolated = {}
-    if scale_out:  # a broker of its own: no other test's Celery worker takes these events
-        isolated["REDIS_URL"] = private_broker(12)
-    server = start_server(tmp_path, database_url_for(connections["default"].settings_dict),
-                          all_processes=True, ERRORTRACK_WEB_WORKERS="2", **isolated)
-    try:
-        accepted = 24
-        for n in range(accepted):  # a new connection each: both web workers take some
-            word = ("disk full", "queue stuck", "cache cold")[n % 3]  # three issues
-            event = {"event_id": uuid.uuid4().hex, "message": word, "level": "error"}
-            assert store(server.url, web_project, key, json.dumps(event).encode()) == 200
-        assert store(server.url, web_project, key, b"{not json") == 400
-        assert store(server.url, web_project, "0" * 32, b"{}") == 401
-        assert store(server.url, web_project, key, b'{"m": "%s"}' % (b"x" * 2**21)) == 413
+    server = start_own_server(ERRORTRACK_WEB_WORKERS="2")
+    accepted = 24
+    for n in range(accepted):  # a new connection each: both web workers take some
+        word = ("disk full", "queue stuck", "cache cold")[n % 3]  # three issues
+        event = {"event_id": uuid.uuid4().hex, "message": word, "level": "error"}
+        assert store(server.url, web_project, key, json.dumps(event).encode()) == 200
+    assert store(server.url, web_project, key, b"{not json") == 400
+    assert store(server.url, web_project, "0" * 32, b"{}") == 401
+    assert store(server.url, web_project, key, b'{"m": "%s"}' % (b"x" * 2**21)) == 413
 
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            scraped = scrape(server.url)
-            if counter(scraped, "errortrack_events_stored_total") >= accepted:
-                break
-            time.sleep(0.5)
-        for _ in range(4):  # whichever web worker answers, it reports every process's counts
-            scraped = scrape(server.url)
+    # The digest counts its items after the batch's commit (and its heartbeat), the stored
+    # events at the commit: wait for the later count, so every earlier one is complete too.
+    eventually(lambda: counter(scrape(server.url), "errortrack_digest_items_total",
+                               outcome="stored") >= accepted,
+               f"{accepted} digested items, as /metrics counts them")
+    for _ in range(4):  # whichever web worker answers, it reports every process's counts
+        scraped = scrape(server.url)
+        assert counter(scraped, "errortrack_ingest_envelopes_total",
+                       outcome="accepted") == accepted
+        assert counter(scraped, "errortrack_ingest_events_total", outcome="accepted") == (
+            accepted)
+        for outcome in ("invalid", "unauthorized", "too_large"):
             assert counter(scraped, "errortrack_ingest_envelopes_total",
-                           outcome="accepted") == accepted
-            assert counter(scraped, "errortrack_ingest_events_total", outcome="accepted") == (
-                accepted)
-            for outcome in ("invalid", "unauthorized", "too_large"):
-                assert counter(scraped, "errortrack_ingest_envelopes_total",
-                               outcome=outcome) == 1, outcome
-            assert counter(scraped, "errortrack_ingest_request_duration_seconds_count") == (
-                accepted + 3)
-            # Digested elsewhere (the Celery worker, or embedded mode's background child):
-            assert counter(scraped, "errortrack_events_stored_total") == accepted
-            assert counter(scraped, "errortrack_digest_items_total", outcome="stored") == (
-                accepted)
-            assert counter(scraped, "errortrack_issues_created_total") == 3
-            assert counter(scraped, "errortrack_digest_batch_size_count") >= 1
-            assert counter(scraped, "errortrack_inbox_depth") == 0
-        info = [labels for name, labels in scraped if name == "errortrack_build_info"]
-        assert dict(info[0])["mode"] == ("scale-out" if scale_out else "embedded")
-    finally:
-        stop_server(server)
+                           outcome=outcome) == 1, outcome
+        assert counter(scraped, "errortrack_ingest_request_duration_seconds_count") == (
+            accepted + 3)
+        # Digested elsewhere (the Celery worker, or embedded mode's background child):
+        assert counter(scraped, "errortrack_events_stored_total") == accepted
+        assert counter(scraped, "errortrack_digest_items_total", outcome="stored") == (
+            accepted)
+        assert counter(scraped, "errortrack_issues_created_total") == 3
+        assert counter(scraped, "errortrack_digest_batch_size_count") >= 1
+        assert counter(scraped, "errortrack_inbox_depth") == 0
+    info = [labels for name, labels in scraped if name == "errortrack_build_info"]
+    assert dict(info[0])["mode"] == ("scale-out" if scale_out() else "embedded")

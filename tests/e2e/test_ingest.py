@@ -3,7 +3,6 @@ bad requests get a 4xx with a detail, store nothing, and leave the server health
 
 import base64
 import gzip
-import time
 import uuid
 import zlib
 
@@ -14,8 +13,8 @@ import sentry_sdk
 from errortrack import actions
 from errortrack.compat.dsn import build_dsn
 from errortrack.models import Event, InboxItem
-
-WAIT_SECONDS = 30
+from tests.sdk import raise_and_capture, send_with_sdk
+from tests.waiting import wait_for_events
 
 
 @pytest.fixture
@@ -24,37 +23,8 @@ def project(transactional_db, alice, web_project):
 
 
 @pytest.fixture
-def dsn(errortrack_server, inbox_consumer, project):
+def dsn(errortrack_server, project):
     return build_dsn(errortrack_server.url, project.keys.get().public_key, project.pk)
-
-
-def send_with_sdk(dsn: str, action, **options) -> None:
-    sentry_sdk.init(dsn=dsn, default_integrations=False, auto_enabling_integrations=False,
-                    **options)
-    try:
-        with sentry_sdk.isolation_scope():  # no scope state (sessions, spans) from earlier sends
-            action()
-        sentry_sdk.flush(timeout=10)
-    finally:
-        sentry_sdk.get_client().close()
-
-
-def wait_for_events(count: int, **filters) -> list[Event]:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        events = list(Event.objects.filter(**filters))
-        if len(events) >= count:
-            return events
-        time.sleep(0.1)
-    pytest.fail(f"{count} events not stored within {WAIT_SECONDS}s "
-                f"(inbox holds {InboxItem.objects.count()})")
-
-
-def raise_and_capture() -> None:
-    try:
-        {}["missing"]
-    except KeyError:
-        sentry_sdk.capture_exception()
 
 
 def test_an_exception_sent_with_brotli_is_stored(dsn, project):

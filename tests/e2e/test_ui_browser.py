@@ -11,15 +11,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+import requests
 import sentry_sdk
-from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
+from errortrack import actions
 from errortrack.compat.dsn import build_dsn
 from errortrack.models import Issue
-from tests.conftest import ROOT, database_url_for, private_broker, start_server, stop_server
 from tests.factories import PASSWORD, usable_by_a_server
-from tests.test_ingest_e2e import send_with_sdk
+from tests.sdk import send_with_sdk
+from tests.servers import ROOT
+from tests.waiting import eventually
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -41,15 +43,9 @@ def browser():
 
 
 @pytest.fixture
-def server(tmp_path, transactional_db, alice, web_project):
+def server(start_own_server, alice, web_project):
     usable_by_a_server(alice)
-    env = {"DJANGO_ALLOW_ASYNC_UNSAFE": ""}  # the server keeps Django's guard
-    if os.environ.get("REDIS_URL"):
-        env["REDIS_URL"] = private_broker(9)
-    running = start_server(tmp_path, database_url_for(connections["default"].settings_dict),
-                           all_processes=True, **env)
-    yield running
-    stop_server(running)
+    return start_own_server(DJANGO_ALLOW_ASYNC_UNSAFE="")  # the server keeps Django's guard
 
 
 @pytest.fixture
@@ -91,12 +87,8 @@ def send_checkout_error(dsn: str) -> None:
 
 
 def wait_for_issues(project, count: int) -> None:
-    import time
-
-    deadline = time.monotonic() + 30
-    while Issue.objects.filter(project=project).count() < count and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert Issue.objects.filter(project=project).count() >= count
+    eventually(lambda: Issue.objects.filter(project=project).count() >= count,
+               f"{count} issues in {project.slug}")
 
 
 def test_triage_an_issue_and_watch_it_live(page, server, web_project):
@@ -195,3 +187,67 @@ def test_hostile_event_data_renders_inert(page, server, web_project):
         assert page.locator("img[src=x]").count() == 0  # and nothing was parsed as markup
     page.goto(stream)
     assert page.evaluate("window.__xss") is None
+
+
+def live_page(page: Page, path: str) -> Page:
+    """`path` open in a new tab of the signed-in context, its websocket connected."""
+    tab = page.context.new_page()
+    tab.goto(path)
+    expect(tab.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
+    return tab
+
+
+def test_every_triage_action_shows_on_the_open_pages(page, server, alice, web_project):
+    """Status, assignment, bookmark, a comment, a merge and a delete, each made through the
+    web API (the server's own process announces it): the open stream and issue pages show each
+    without a reload, and a hostile comment stays text."""
+    dsn = build_dsn(server.url, web_project.keys.get().public_key, web_project.pk)
+    send_with_sdk(dsn, lambda: [sentry_sdk.capture_message(word) for word in
+                                ("cache cold", "queue stuck", "disk full")])
+    wait_for_issues(web_project, 3)
+    by_title = {issue.title: issue for issue in Issue.objects.filter(project=web_project)}
+    watched, child_a, child_b = (by_title["cache cold"], by_title["queue stuck"],
+                                 by_title["disk full"])
+    org = web_project.organization.slug
+    api = requests.Session()
+    token = actions.create_api_token(alice, "ui", ["event:read", "event:write", "event:admin"])
+    api.headers["Authorization"] = f"Bearer {token[1]}"
+    issue_api = f"{server.url}/api/0/organizations/{org}/issues/{watched.pk}/"
+
+    stream = live_page(page, f"/organizations/{org}/projects/{web_project.slug}/issues/")
+    detail = live_page(page, f"/organizations/{org}/issues/{watched.pk}/")
+    row = stream.locator(f"#issue-{watched.pk}")
+
+    assert api.put(issue_api, json={"status": "resolved"}, timeout=10).status_code == 200
+    expect(row.locator(".badge.status")).to_have_text("Resolved", timeout=30_000)
+    expect(detail.locator(".issue-status")).to_have_text("Resolved", timeout=30_000)
+
+    assert api.put(issue_api, json={"assignedTo": "alice"}, timeout=10).status_code == 200
+    expect(row.locator("td.issue-assignee")).to_contain_text("alice", timeout=30_000)
+    expect(detail.locator("#issue-assignee .issue-assignee-name")).to_contain_text(
+        "alice", timeout=30_000)
+
+    assert api.put(issue_api, json={"isBookmarked": True}, timeout=10).status_code == 200
+    expect(row.locator(".issue-bookmark")).to_be_visible(timeout=30_000)
+    expect(detail.locator("#issue-bookmarked")).to_be_visible(timeout=30_000)
+
+    hostile = 'on it <img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    posted = api.post(f"{issue_api}comments/", json={"text": hostile}, timeout=10)
+    assert posted.status_code == 201, posted.text
+    expect(detail.locator("ol#activity-log")).to_contain_text(hostile, timeout=30_000)
+    assert detail.evaluate("window.__xss") is None
+    assert detail.locator("ol#activity-log img").count() == 0
+
+    merged = api.put(f"{server.url}/api/0/organizations/{org}/issues/", timeout=10,
+                     params=[("id", child_a.pk), ("id", child_b.pk)], json={"merge": True})
+    assert merged.status_code == 200, merged.text
+    parent = int(merged.json()["merge"]["parent"])
+    [child] = {child_a.pk, child_b.pk} - {parent}
+    expect(stream.locator(f"#issue-{child}")).to_have_count(0, timeout=30_000)
+    expect(stream.locator(f"#issue-{parent}")).to_have_count(1)
+
+    assert api.delete(issue_api, timeout=10).status_code in (202, 204)
+    expect(row).to_have_count(0, timeout=30_000)
+    expect(detail.locator("#issue-gone")).to_have_attribute("data-reason", "deleted",
+                                                           timeout=30_000)
+    screenshot(detail, "issue-deleted-live")

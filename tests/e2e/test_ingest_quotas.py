@@ -10,13 +10,13 @@ from errortrack import actions
 from errortrack.ingest.keys import KeyInfo
 from errortrack.ingest.quotas import Limited, grant, rate_limits_header
 from errortrack.models import Event, InboxItem
-from tests.test_ingest_e2e import wait_for_events
+from tests.waiting import wait_for_events
 
 ENVELOPE = b'{}\n{"type":"event"}\n{"message":"limited?"}'
 
 
 def test_a_key_limit_drops_events_past_it_with_429_and_retry_after(
-        errortrack_server, inbox_consumer, transactional_db, web_project):
+        errortrack_server, transactional_db, web_project):
     key = actions.create_project_key(web_project, "limited", rate_limit_count=2,
                                      rate_limit_window_seconds=60)
     url = f"{errortrack_server.url}/api/{web_project.pk}/envelope/"

@@ -10,32 +10,22 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 import requests
-from django.db import connections
 
 from health.heartbeat import SCHEDULER, last_seen
 from health.models import Heartbeat
 from health.multiprocess import PREFIX
-from tests.conftest import database_url_for, start_server
-from tests.test_ingest_e2e import wait_for_events
-
-HEARTBEAT_WAIT_SECONDS = 40
+from tests.waiting import eventually, wait_for_events
 
 
 def wait_for_heartbeat() -> None:
     """A heartbeat written by this server: any earlier one is removed first."""
     Heartbeat.objects.filter(name=SCHEDULER).delete()
-    deadline = time.monotonic() + HEARTBEAT_WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if last_seen(SCHEDULER) is not None:
-            return
-        time.sleep(0.25)
-    pytest.fail(f"no scheduler heartbeat within {HEARTBEAT_WAIT_SECONDS}s")
+    eventually(lambda: last_seen(SCHEDULER) is not None, "a scheduler heartbeat")
 
 
 def interrupt_and_check_all_stopped(server) -> None:
@@ -50,15 +40,13 @@ def interrupt_and_check_all_stopped(server) -> None:
     assert alive == [], f"left running: {[p.cmdline() for p in alive]}"
 
 
-def start_full_server(tmp_path):
-    return start_server(tmp_path, database_url_for(connections["default"].settings_dict),
-                        all_processes=True, ERRORTRACK_HEARTBEAT_INTERVAL_SECONDS="1")
+def start_full_server(start_own_server):
+    return start_own_server(ERRORTRACK_HEARTBEAT_INTERVAL_SECONDS="1")
 
 
 @pytest.mark.embedded
-@pytest.mark.django_db(transaction=True)
-def test_embedded_serve_runs_the_scheduler_beside_the_web_server(tmp_path):
-    server = start_full_server(tmp_path)
+def test_embedded_serve_runs_the_scheduler_beside_the_web_server(start_own_server):
+    server = start_full_server(start_own_server)
     try:
         assert requests.get(f"{server.url}/health/ready", timeout=5).status_code == 200
         wait_for_heartbeat()
@@ -74,17 +62,15 @@ def background_children(server) -> list[psutil.Process]:
 
 
 @pytest.mark.embedded
-@pytest.mark.django_db(transaction=True)
-def test_a_killed_background_process_is_replaced_and_the_digest_goes_on(tmp_path, web_project):
+def test_a_killed_background_process_is_replaced_and_the_digest_goes_on(start_own_server,
+                                                                        web_project):
     """The digest runs in a child process of its own; if it dies, serve starts another."""
-    server = start_full_server(tmp_path)
+    server = start_full_server(start_own_server)
     try:
         [first] = background_children(server)
         first.kill()
         first.wait(10)
-        deadline = time.monotonic() + 20
-        while not (children := background_children(server)) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        children = eventually(lambda: background_children(server), "a new background child")
         assert [child.pid for child in children] != [first.pid] and len(children) == 1
         key = web_project.keys.get().public_key
         response = requests.post(f"{server.url}/api/{web_project.pk}/envelope/",
@@ -98,9 +84,8 @@ def test_a_killed_background_process_is_replaced_and_the_digest_goes_on(tmp_path
 
 
 @pytest.mark.embedded
-@pytest.mark.django_db(transaction=True)
-def test_the_background_process_ends_when_serve_is_killed(tmp_path):
-    server = start_full_server(tmp_path)
+def test_the_background_process_ends_when_serve_is_killed(start_own_server):
+    server = start_full_server(start_own_server)
     [child] = background_children(server)
     server.process.kill()
     server.process.wait(10)
@@ -108,9 +93,8 @@ def test_the_background_process_ends_when_serve_is_killed(tmp_path):
 
 
 @pytest.mark.scaleout
-@pytest.mark.django_db(transaction=True)
-def test_scale_out_serve_starts_web_worker_and_beat(tmp_path):
-    server = start_full_server(tmp_path)
+def test_scale_out_serve_starts_web_worker_and_beat(start_own_server):
+    server = start_full_server(start_own_server)
     try:
         children = psutil.Process(server.process.pid).children()
         commands = [" ".join(child.cmdline()) for child in children]
@@ -123,9 +107,7 @@ def test_scale_out_serve_starts_web_worker_and_beat(tmp_path):
         # then the pool forks), so wait for the pool.
         [worker] = [c for c in children if "celery -A errortrack worker" in " ".join(c.cmdline())]
         web = next(c for c in children if "uvicorn" in " ".join(c.cmdline()))
-        deadline = time.monotonic() + HEARTBEAT_WAIT_SECONDS
-        while not worker.children() and time.monotonic() < deadline:
-            time.sleep(0.25)
+        eventually(worker.children, "the worker's pool processes")
         family = [worker, *worker.children()]
         assert len(family) > 1 and all(p.nice() == web.nice() + 10 for p in family), [
             (p.pid, p.nice(), p.cmdline()) for p in [web, *family]]
@@ -138,10 +120,9 @@ def metrics_dirs(pid: int) -> list[Path]:
     return list(Path(tempfile.gettempdir()).glob(f"{PREFIX}{pid}-*"))
 
 
-@pytest.mark.django_db(transaction=True)
-def test_sigterm_stops_everything_and_removes_the_metrics_directory(tmp_path):
+def test_sigterm_stops_everything_and_removes_the_metrics_directory(start_own_server):
     """What a container runtime or systemd sends; the same cleanup as Ctrl-C."""
-    server = start_full_server(tmp_path)
+    server = start_full_server(start_own_server)
     family = [psutil.Process(server.process.pid),
               *psutil.Process(server.process.pid).children(recursive=True)]
     assert len(metrics_dirs(server.process.pid)) == 1

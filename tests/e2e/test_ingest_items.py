@@ -12,30 +12,17 @@ from errortrack.compat.dsn import build_dsn
 from errortrack.models import (
     DiscardCounts,
     EventAttachment,
-    InboxItem,
     SessionCounts,
     TransactionSummary,
     UserReport,
 )
 from health.models import CheckIn
-from tests.test_ingest_e2e import send_with_sdk, wait_for_events
-
-WAIT_SECONDS = 30
-
-
-def wait_for(queryset, count: int = 1) -> list:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        rows = list(queryset.all())  # a fresh query each time: a QuerySet caches its result
-        if len(rows) >= count:
-            return rows
-        time.sleep(0.1)
-    pytest.fail(f"no {queryset.model.__name__} within {WAIT_SECONDS}s; inbox: "
-                f"{list(InboxItem.objects.values_list('item_type', 'last_error'))}")
+from tests.sdk import send_with_sdk
+from tests.waiting import wait_for_events, wait_for_rows
 
 
 @pytest.fixture
-def dsn(errortrack_server, inbox_consumer, transactional_db, web_project):
+def dsn(errortrack_server, transactional_db, web_project):
     return build_dsn(errortrack_server.url, web_project.keys.get().public_key, web_project.pk)
 
 
@@ -55,7 +42,7 @@ def test_a_transaction_becomes_a_compact_row(dsn, web_project):
             time.sleep(0.02)
 
     send_with_sdk(dsn, run, traces_sample_rate=1.0, release="app@2.0", environment="staging")
-    [row] = wait_for(TransactionSummary.objects.filter(project=web_project))
+    [row] = wait_for_rows(TransactionSummary.objects.filter(project=web_project))
     assert (row.name, row.op, row.release, row.environment) == (
         "GET /items", "http.server", "app@2.0", "staging")
     assert row.duration_ms >= 20
@@ -68,7 +55,7 @@ def test_a_session_is_counted_per_release_and_minute(dsn, web_project):
         scope.end_session()
 
     send_with_sdk(dsn, run, release="app@2.0")
-    [bucket] = wait_for(SessionCounts.objects.filter(project=web_project, release="app@2.0"))
+    [bucket] = wait_for_rows(SessionCounts.objects.filter(project=web_project, release="app@2.0"))
     assert (bucket.started, bucket.exited) == (1, 1)
 
 
@@ -82,7 +69,7 @@ def test_a_cron_check_in_is_stored(dsn, web_project):
 
     send_with_sdk(dsn, run)
     # One run: the in_progress row, finished by the ok with the same check_in_id.
-    [run_row] = wait_for(CheckIn.objects.filter(project=web_project, status="ok"))
+    [run_row] = wait_for_rows(CheckIn.objects.filter(project=web_project, status="ok"))
     assert CheckIn.objects.filter(project=web_project).count() == 1
     assert run_row.monitor_config["schedule"]["value"] == "0 3 * * *"
     assert run_row.duration == 1.5
@@ -96,7 +83,7 @@ def test_an_attachment_is_linked_to_its_event(dsn, web_project):
 
     send_with_sdk(dsn, run)
     [event] = wait_for_events(1, project=web_project)
-    [attachment] = wait_for(EventAttachment.objects.filter(project=web_project))
+    [attachment] = wait_for_rows(EventAttachment.objects.filter(project=web_project))
     assert (attachment.event_id, attachment.filename, bytes(attachment.data)) == (
         event.event_id, "app.log", b"\x00log\xff")
 
@@ -110,11 +97,11 @@ def test_session_aggregates_client_reports_and_user_reports(post, web_project):
             b'{"type":"user_report"}\n{"event_id":"%s","email":"a@b.c","comments":"broken"}\n'
             b'{"type":"hologram"}\n{}' % event_id.encode())
     assert post(body).status_code == 200
-    [bucket] = wait_for(SessionCounts.objects.filter(project=web_project, release="api@1"))
+    [bucket] = wait_for_rows(SessionCounts.objects.filter(project=web_project, release="api@1"))
     assert (bucket.started, bucket.exited, bucket.errored, bucket.crashed) == (8, 5, 2, 1)
-    [discard] = wait_for(DiscardCounts.objects.filter(project=web_project))
+    [discard] = wait_for_rows(DiscardCounts.objects.filter(project=web_project))
     assert (discard.reason, discard.category, discard.quantity) == ("queue_overflow", "error", 4)
-    [report] = wait_for(UserReport.objects.filter(project=web_project))
+    [report] = wait_for_rows(UserReport.objects.filter(project=web_project))
     assert (report.event_id, report.comments) == (event_id, "broken")
 
 

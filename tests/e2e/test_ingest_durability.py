@@ -4,24 +4,22 @@ another, and find exactly 2,000 stored (no loss, no duplicates)."""
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 import pytest
 import requests
-from django.db import connections
 
 from errortrack.models import Event, InboxItem
-from tests.conftest import ROOT, database_url_for, server_environment
+from tests.servers import ROOT, RunningServer, environment_of
+from tests.waiting import eventually
 
 EVENTS = 2000
 
 
-def start_worker(server_url: str, log_path) -> subprocess.Popen:
-    env = server_environment(database_url_for(connections["default"].settings_dict), server_url,
-                             ERRORTRACK_CONSUME_BATCH_SIZE="50")
+def start_worker(server: RunningServer, log_path) -> subprocess.Popen:
+    env = environment_of(server, ERRORTRACK_CONSUME_BATCH_SIZE="50")
     with open(log_path, "ab") as log:
         return subprocess.Popen([sys.executable, "-m", "celery", "-A", "errortrack", "worker",
                                  "--loglevel", "INFO", "--concurrency", "2"],
@@ -37,9 +35,9 @@ def kill_tree(process: subprocess.Popen) -> None:
 
 @pytest.mark.scaleout
 @pytest.mark.timeout(300)
-def test_killing_a_worker_mid_way_loses_nothing(errortrack_server, transactional_db, web_project,
-                                                tmp_path):
-    url = f"{errortrack_server.url}/api/{web_project.pk}/envelope/"
+def test_killing_a_worker_mid_way_loses_nothing(start_own_server, web_project, tmp_path):
+    server = start_own_server(all_processes=False)  # the web process only: workers below
+    url = f"{server.url}/api/{web_project.pk}/envelope/"
     auth = {"X-Sentry-Auth": f"Sentry sentry_key={web_project.keys.get().public_key}"}
     event_ids = [uuid.uuid4().hex for _ in range(EVENTS)]
 
@@ -47,13 +45,12 @@ def test_killing_a_worker_mid_way_loses_nothing(errortrack_server, transactional
         body = b'{"event_id":"%s"}\n{"type":"event"}\n{"message":"durable"}' % event_id.encode()
         return requests.post(url, data=body, headers=auth, timeout=30).status_code
 
-    first = start_worker(errortrack_server.url, tmp_path / "worker.log")
+    first = start_worker(server, tmp_path / "worker.log")
     with ThreadPoolExecutor(8) as pool:
         sending = [pool.submit(send, event_id) for event_id in event_ids]
         try:
-            deadline = time.monotonic() + 60
-            while Event.objects.count() < 300 and time.monotonic() < deadline:
-                time.sleep(0.01)
+            eventually(lambda: Event.objects.count() >= 300, "300 events stored before the kill",
+                       timeout=60)
         finally:
             kill_tree(first)  # while events are still arriving and being consumed
         stored_at_kill = Event.objects.count()
@@ -61,11 +58,11 @@ def test_killing_a_worker_mid_way_loses_nothing(errortrack_server, transactional
     assert statuses == [200] * EVENTS
     assert 0 < stored_at_kill < EVENTS, "the kill should land mid-way"
 
-    second = start_worker(errortrack_server.url, tmp_path / "worker.log")
+    second = start_worker(server, tmp_path / "worker.log")
     try:
-        deadline = time.monotonic() + 120
-        while Event.objects.count() < EVENTS and time.monotonic() < deadline:
-            time.sleep(0.2)
+        eventually(lambda: Event.objects.count() >= EVENTS,
+                   lambda: f"{EVENTS} events stored (stored {Event.objects.count()})",
+                   timeout=120)
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(30)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from errortrack.compat.dsn import build_dsn
-from tests.test_ingest_e2e import wait_for_events
+from tests.waiting import wait_for_events
 
 
 @pytest.mark.scaleout
-def test_send_event_is_stored(errortrack_server, inbox_consumer, transactional_db, web_project):
+def test_send_event_is_stored(errortrack_server, transactional_db, web_project):
     cli = shutil.which("sentry-cli", path=str(Path(sys.executable).parent))
     assert cli, "sentry-cli comes with the test extras: run `make test`"
     dsn = build_dsn(errortrack_server.url, web_project.keys.get().public_key, web_project.pk)

@@ -4,7 +4,6 @@ the real server, the digest storing, and what ends up in the database."""
 import importlib.util
 import shutil
 import subprocess
-import time
 
 import pytest
 import sentry_sdk
@@ -13,8 +12,9 @@ from sentry_sdk.scrubber import EventScrubber
 
 from errortrack.compat.dsn import build_dsn
 from errortrack.models import Issue
-from tests.conftest import ROOT
-from tests.test_ingest_e2e import send_with_sdk, wait_for_events
+from tests.sdk import send_with_sdk
+from tests.servers import ROOT
+from tests.waiting import eventually, wait_for_events
 
 HANDLER_SOURCE = '''
 def checkout(cart):
@@ -24,7 +24,7 @@ def checkout(cart):
 
 
 @pytest.fixture
-def dsn(errortrack_server, inbox_consumer, transactional_db, web_project):
+def dsn(errortrack_server, transactional_db, web_project):
     return build_dsn(errortrack_server.url, web_project.keys.get().public_key, web_project.pk)
 
 
@@ -112,7 +112,7 @@ def test_messages_with_different_numbers_group_together(dsn):
 
 
 @pytest.mark.scaleout
-def test_node_stack_traces_group_by_in_app_frames(errortrack_server, inbox_consumer,
+def test_node_stack_traces_group_by_in_app_frames(errortrack_server,
                                                   transactional_db, web_project):
     if shutil.which("node") is None or not (ROOT / "node_modules" / "@sentry" / "node").exists():
         pytest.fail("node and the npm test clients are needed: run `make test`")
@@ -195,10 +195,8 @@ def test_a_scenario_full_of_secrets_leaves_none_in_any_table(dsn):
     send_with_sdk(dsn, send_secrets,
                   event_scrubber=EventScrubber(denylist=[], pii_denylist=[]))
     events = wait_for_events(2)
-    deadline = time.monotonic() + 10
-    while (stored := everything_stored()) and "refund" not in stored \
-            and time.monotonic() < deadline:
-        time.sleep(0.1)
+    stored = eventually(lambda: dump if "refund" in (dump := everything_stored()) else "",
+                        "the refund message's rows stored")
     for secret in LEAKS:
         assert secret not in stored, secret
     assert TIMESTAMP_MS in stored  # a 13-digit timestamp is no card number

@@ -7,14 +7,14 @@ import subprocess
 import pytest
 
 from errortrack.compat.dsn import build_dsn
-from tests.conftest import ROOT
-from tests.test_ingest_e2e import wait_for_events
+from tests.servers import ROOT
+from tests.waiting import wait_for_events
 
 SCRIPT = ROOT / "tests" / "js" / "send_node_events.mjs"
 
 
 @pytest.mark.scaleout
-def test_node_sdk_errors_are_stored(errortrack_server, inbox_consumer, transactional_db,
+def test_node_sdk_errors_are_stored(errortrack_server, transactional_db,
                                     web_project):
     if shutil.which("node") is None or not (ROOT / "node_modules" / "@sentry" / "node").exists():
         pytest.fail("node and the npm test clients are needed: run `make test`")

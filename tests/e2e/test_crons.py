@@ -7,13 +7,11 @@ test needs; everything else (check-ins, the digest of failures, rules, deliverie
 runs in production: the server's background child (embedded) or its Celery worker (scale-out).
 """
 
-import os
-import time
 from datetime import timedelta
 
 import pytest
 import requests
-from django.db import connections
+from django.utils import timezone
 from sentry_sdk.crons import monitor
 
 from alerts import actions as alert_actions
@@ -22,21 +20,12 @@ from errortrack.models import Issue
 from health import actions
 from health.crons import evaluate_crons
 from health.models import CheckIn, CronMonitor
-from tests.conftest import database_url_for, private_broker, start_server, stop_server
-from tests.test_ingest_e2e import send_with_sdk
+from tests.sdk import send_with_sdk
+from tests.servers import stop_server
+from tests.waiting import eventually
 
-WAIT_SECONDS = 40
 DAILY = {"schedule": {"type": "interval", "value": 1, "unit": "day"}, "checkin_margin": 5,
          "max_runtime": 30}
-
-
-def wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"not within {WAIT_SECONDS}s: {what}")
 
 
 def hooks(receiver) -> list[tuple[str, str]]:
@@ -44,61 +33,56 @@ def hooks(receiver) -> list[tuple[str, str]]:
             if r.path == "/hook"]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_monitored_jobs_alert_and_recover(tmp_path, receiver, alice, web_project):
+def test_monitored_jobs_alert_and_recover(start_own_server, receiver, alice, web_project):
     hook = alert_actions.create_channel(web_project.organization, "webhook", "on-call",
                                         {"url": receiver.url("/hook"), "secret": "s" * 32})
     alert_actions.create_rule(web_project, "crons", [{"type": "new_issue"},
                                                      {"type": "regression"}], channels=[hook])
     never = actions.create_cron_monitor(web_project, {
-        "slug": "weekly-export", "schedule": "*/10 * * * *", "checkin_margin": 2})
+        "slug": "weekly-export", "schedule": "*/10 * * * *", "checkin_margin": 2},
+        timezone.now())
     env = {"ERRORTRACK_OUTBOUND_ALLOWLIST": "127.0.0.1",
            "ERRORTRACK_DELIVERY_INTERVAL_SECONDS": "1"}
-    if os.environ.get("REDIS_URL"):  # a broker of its own: no other test's worker joins
-        env["REDIS_URL"] = private_broker(13)
-    server = start_server(tmp_path, database_url_for(connections["default"].settings_dict),
-                          all_processes=True, **env)
-    try:
-        key = web_project.keys.get().public_key
-        dsn = build_dsn(server.url, key, web_project.pk)
+    server = start_own_server(**env)
+    key = web_project.keys.get().public_key
+    dsn = build_dsn(server.url, key, web_project.pk)
 
-        @monitor(monitor_slug="nightly-backup", monitor_config=DAILY)
-        def backup() -> None:
-            pass
+    @monitor(monitor_slug="nightly-backup", monitor_config=DAILY)
+    def backup() -> None:
+        pass
 
-        @monitor(monitor_slug="nightly-report", monitor_config=DAILY)
-        def failing_report() -> None:
-            raise RuntimeError("disk full")
+    @monitor(monitor_slug="nightly-report", monitor_config=DAILY)
+    def failing_report() -> None:
+        raise RuntimeError("disk full")
 
-        def run_jobs() -> None:
-            backup()
-            with pytest.raises(RuntimeError):
-                failing_report()
+    def run_jobs() -> None:
+        backup()
+        with pytest.raises(RuntimeError):
+            failing_report()
 
-        send_with_sdk(dsn, run_jobs)
-        wait_until(lambda: CheckIn.objects.filter(status__in=["ok", "error"]).count() == 2,
-                   "both runs finished")
-        assert dict(CheckIn.objects.values_list("monitor_slug", "status")) == {
-            "nightly-backup": "ok", "nightly-report": "error"}
-        wait_until(lambda: hooks(receiver), "the failing job's alert")
+    send_with_sdk(dsn, run_jobs)
+    eventually(lambda: CheckIn.objects.filter(status__in=["ok", "error"]).count() == 2,
+               "both runs finished")
+    assert dict(CheckIn.objects.values_list("monitor_slug", "status")) == {
+        "nightly-backup": "ok", "nightly-report": "error"}
+    eventually(lambda: hooks(receiver), "the failing job's alert")
 
-        # The job that never checks in: missed once its first run is due plus the margin.
-        never.refresh_from_db()
-        assert evaluate_crons(never.next_expected_at + timedelta(minutes=2)) == 1
-        wait_until(lambda: len(hooks(receiver)) == 2, "the missed job's alert")
+    # The job that never checks in: missed once its first run is due plus the margin.
+    never.refresh_from_db()
+    assert evaluate_crons(never.next_expected_at + timedelta(minutes=2)) == 1
+    eventually(lambda: len(hooks(receiver)) == 2, "the missed job's alert")
 
-        # The report succeeds again (SDK), the export checks in over HTTP: both recover.
-        @monitor(monitor_slug="nightly-report", monitor_config=DAILY)
-        def fixed_report() -> None:
-            pass
+    # The report succeeds again (SDK), the export checks in over HTTP: both recover.
+    @monitor(monitor_slug="nightly-report", monitor_config=DAILY)
+    def fixed_report() -> None:
+        pass
 
-        send_with_sdk(dsn, fixed_report)
-        response = requests.get(
-            f"{server.url}/api/{web_project.pk}/cron/weekly-export/{key}/?status=ok", timeout=10)
-        assert (response.status_code, response.content) == (202, b"")
-        wait_until(lambda: len(hooks(receiver)) == 4, "two recovery notices")
-    finally:
-        stop_server(server)
+    send_with_sdk(dsn, fixed_report)
+    response = requests.get(
+        f"{server.url}/api/{web_project.pk}/cron/weekly-export/{key}/?status=ok", timeout=10)
+    assert (response.status_code, response.content) == (202, b"")
+    eventually(lambda: len(hooks(receiver)) == 4, "two recovery notices")
+    stop_server(server)  # its schedulers decide nothing more while the rest is checked
 
     assert sorted(hooks(receiver)) == [
         ("resolve", "Cron failure: nightly-report"), ("resolve", "Cron failure: weekly-export"),
@@ -115,7 +99,7 @@ def test_monitored_jobs_alert_and_recover(tmp_path, receiver, alice, web_project
 # --- the HTTP check-in endpoint ----------------------------------------------------------------
 
 @pytest.fixture
-def cron_url(errortrack_server, inbox_consumer, transactional_db, web_project):
+def cron_url(errortrack_server, transactional_db, web_project):
     key = web_project.keys.get().public_key
 
     def url(slug: str = "db-backup", query: str = "status=ok", project_id: int | None = None,
@@ -132,11 +116,11 @@ def test_an_http_check_in_with_a_config_creates_its_monitor(cron_url, web_projec
     run_id = "8c2ea9b9-2f52-4f3c-9c35-1b7f4c1c6e90"
     response = requests.post(cron_url(query=f"check_in_id={run_id}"), json=body, timeout=10)
     assert response.status_code == 202
-    wait_until(lambda: CheckIn.objects.filter(status="in_progress").exists(), "the run")
+    eventually(lambda: CheckIn.objects.filter(status="in_progress").exists(), "the run")
     response = requests.get(cron_url(query=f"status=ok&check_in_id={run_id}&duration=12.5"),
                             timeout=10)
     assert response.status_code == 202
-    wait_until(lambda: CheckIn.objects.filter(status="ok").exists(), "the run's end")
+    eventually(lambda: CheckIn.objects.filter(status="ok").exists(), "the run's end")
     run = CheckIn.objects.get()
     assert (run.environment, run.duration, run.check_in_id) == (
         "production", 12.5, run_id.replace("-", ""))
