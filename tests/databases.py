@@ -18,7 +18,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -80,7 +80,7 @@ class SqlDatabases:
 
     test_settings: dict[str, Any]  # the test database's connection settings
     scratch_dir: Path  # SQLite copies live here
-    run_id: str = uuid.uuid4().hex[:8]
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])  # each set its own names
     _template: str | None = None
     _made: int = 0
 
@@ -158,7 +158,7 @@ class RedisDatabases:
 
     base_url: str  # redis://host:port (no database number)
     reserved: int  # the database the tests themselves use: never handed out
-    owner: str = f"pid-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    owner: str = field(default_factory=lambda: f"pid-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
     @classmethod
     def from_url(cls, redis_url: str) -> "RedisDatabases":
