@@ -1,6 +1,6 @@
 """Plain factory functions. Where an action exists, data is made through it."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -81,3 +81,20 @@ def usable_by_a_server(user: AbstractBaseUser) -> AbstractBaseUser:
     user.password = hasher.encode(PASSWORD, hasher.salt(), iterations=1000)
     user.save(update_fields=["password"])
     return user
+
+
+PINNED_NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # what the time-pinned tests call now
+
+
+def digest_on_the_chart_edges(project: Project) -> None:
+    """Seven errors of one issue, digested at PINNED_NOW, on the edges of the 24h and 14d charts:
+    each window's first slot's start (in) and the moment before it (out), plus two 10 minutes
+    ago. The stream rows and the issues API both chart them."""
+    from datetime import timedelta
+
+    moments = [datetime(2026, 2, 18, 23, 59, 59, tzinfo=UTC), datetime(2026, 2, 19, tzinfo=UTC),
+               PINNED_NOW - timedelta(hours=24), datetime(2026, 3, 3, 13, tzinfo=UTC),
+               datetime(2026, 3, 4, 11, 59, 59, tzinfo=UTC),
+               PINNED_NOW - timedelta(minutes=10), PINNED_NOW - timedelta(minutes=10)]
+    digest_events(project, *[error_event(timestamp=moment.timestamp()) for moment in moments],
+                  at=PINNED_NOW)

@@ -2,16 +2,22 @@
 changes and merges; owner, member and outsider."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from errortrack import actions
 from errortrack.api import serializers
 from errortrack.models import Activity, Event, Issue, IssueTagValue
-from tests.factories import digest_events, error_event, make_user
+from tests.factories import (
+    PINNED_NOW,
+    digest_events,
+    digest_on_the_chart_edges,
+    error_event,
+    make_user,
+)
 
-NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # what the pinned tests call now
+NOW = PINNED_NOW
 
 
 def slot_of(moment: datetime, seconds: int) -> int:
@@ -105,13 +111,7 @@ def test_sort_environment_and_stats_period(api, issues):
 
 @pytest.mark.django_db
 def test_the_stats_count_each_slot_up_to_now(alice, web_project):
-    # On each window's edges: the first slot's start (in), the second before it (out).
-    moments = [datetime(2026, 2, 18, 23, 59, 59, tzinfo=UTC), datetime(2026, 2, 19, tzinfo=UTC),
-               NOW - timedelta(hours=24), datetime(2026, 3, 3, 13, tzinfo=UTC),
-               datetime(2026, 3, 4, 11, 59, 59, tzinfo=UTC), NOW - timedelta(minutes=10),
-               NOW - timedelta(minutes=10)]
-    digest_events(web_project, *[error_event(timestamp=moment.timestamp())
-                                 for moment in moments], at=NOW)
+    digest_on_the_chart_edges(web_project)
     issue = Issue.objects.select_related("project__organization").get()
     hour, day = slot_of(NOW, 3600), slot_of(NOW, 86400)
     [hourly] = serializers.issues([issue], alice, NOW, "24h")

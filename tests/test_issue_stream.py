@@ -3,7 +3,7 @@ and outsider; search, sort, pages and environments; hostile event data and hosti
 the row contract the live updates rely on; a constant number of queries per page."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,14 +19,20 @@ from errortrack.models import Activity, Issue
 from errortrack.presenters import issue_stream
 from errortrack.queries import search
 from errortrack.views import bulk
-from tests.factories import digest_events, error_event, make_project
+from tests.factories import (
+    PINNED_NOW,
+    digest_events,
+    digest_on_the_chart_edges,
+    error_event,
+    make_project,
+)
 
 PROJECT_STREAM = "/organizations/alpha/projects/web/issues/"
 ORG_STREAM = "/organizations/alpha/issues/"
 BULK = "/organizations/alpha/issues/bulk/"
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
-NOW = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)  # what the pinned tests call now
+NOW = PINNED_NOW
 BAR = re.compile(r'<rect [^>]*height="(\d+)" class="\w+"><title>([^<]+)</title></rect>')
 
 
@@ -128,13 +134,7 @@ def test_rows_for_renders_a_row_alone_as_the_live_updates_do(issues, alice, alph
 
 @pytest.mark.django_db
 def test_a_rows_chart_counts_each_slot_up_to_now(alice, web_project):
-    # On each window's edges: the first slot's start (in), the second before it (out).
-    moments = [datetime(2026, 2, 18, 23, 59, 59, tzinfo=UTC), datetime(2026, 2, 19, tzinfo=UTC),
-               NOW - timedelta(hours=24), datetime(2026, 3, 3, 13, tzinfo=UTC),
-               datetime(2026, 3, 4, 11, 59, 59, tzinfo=UTC), NOW - timedelta(minutes=10),
-               NOW - timedelta(minutes=10)]
-    digest_events(web_project, *[error_event(timestamp=moment.timestamp())
-                                 for moment in moments], at=NOW)
+    digest_on_the_chart_edges(web_project)
     issue = Issue.objects.select_related(*issue_stream.ROW_RELATIONS).get()
     [hourly] = issue_stream.rows_for([issue], alice, NOW, "24h")
     bars = hourly["chart"]["bars"]
