@@ -307,7 +307,8 @@ def event(item: Event, previous_id: str | None = None, next_id: str | None = Non
 def attachment(item: EventAttachment, sha1: str) -> dict:
     """Sentry's event attachment JSON (MCP's EventAttachmentSchema requires `id`, `name`, `type`,
     `size`, `mimetype`, `dateCreated`, `sha1`; mcp: api-client/schema.ts). `sha1` is passed in:
-    it is computed from the stored bytes (errortrack.queries.events.attachment_sha1)."""
+    the caller hashes the stored bytes (sha1_of(errortrack.queries.events.attachment_bytes)),
+    which lists do not load."""
     mimetype = item.content_type or "application/octet-stream"
     return {"id": str(item.pk), "event_id": item.event_id, "name": item.filename,
             "type": item.attachment_type, "size": item.size, "mimetype": mimetype,

@@ -93,8 +93,8 @@ def grouped_events(project: Project) -> QuerySet[Event]:
 
 def event_attachments(project_id: int, event_ids: QuerySet[Any] | list[str],
                       types: Iterable[str] = ()) -> QuerySet[EventAttachment]:
-    """Attachments of these events, newest first, without their bytes (they are read one at a
-    time: attachment_sha1, or a download)."""
+    """Attachments of these events, newest first, without their bytes (attachment_bytes reads
+    them one attachment at a time, so a page never holds them all)."""
     attachments = EventAttachment.objects.filter(project_id=project_id,
                                                  event_id__in=event_ids).defer("data")
     wanted = [kind for kind in types if kind]
