@@ -176,3 +176,21 @@ def test_reports_need_their_scopes(api, alice, issue):
 def test_bad_list_parameters_are_a_400(api, params):
     response = api("get", FEEDBACK, **params)
     assert response.status_code == 400 and response.json()["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("issue_id", ["0", "abc", "WEB-0", "9" * 40, "%C2%B2",
+                                      "WEB-99999999999999999999999"])
+def test_unknown_issue_ids_have_no_reports_but_a_404(api, issue_id):
+    response = api("get", f"/api/0/organizations/alpha/issues/{issue_id}/user-reports/")
+    assert response.status_code == 404 and response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_an_unknown_project_is_a_404_for_reports(api):
+    for method in ("get", "post"):
+        response = api(method, "/api/0/projects/alpha/nope/user-feedback/",
+                       {"event_id": "a" * 32, "name": "A", "email": "a@example.com",
+                        "comments": "x"})
+        assert response.status_code == 404 and response.json()["detail"]
+    assert not UserReport.objects.exists()
