@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from errortrack.api import account, activity, events, issues, organizations, views
+from errortrack.api import (
+    account,
+    activity,
+    events,
+    issues,
+    organization_tags,
+    organizations,
+    views,
+)
 
 ORG = "organizations/<slug:org_slug>"
 PROJECT = "projects/<slug:org_slug>/<slug:project_slug>"
@@ -45,4 +53,9 @@ urlpatterns = [
     path(f"{PROJECT}/issues/", issues.IssueList.as_view(), name="api-project-issues"),
     path(f"{PROJECT}/events/<str:event_id>/", events.ProjectEventDetail.as_view(),
          name="api-project-event"),
+]
+
+urlpatterns += [
+    path(f"{ORG}/tags/", organization_tags.OrganizationTagList.as_view(),
+         name="api-organization-tags"),
 ]
