@@ -49,8 +49,8 @@ def project_json(project: Project) -> dict:
 def latest_event_data(issue: Issue) -> dict:
     """The stored document of the issue's latest event: its tags, and for a monitor's issue the
     monitor it came from (health writes `contexts.monitor` into each failure event)."""
-    event = (Event.objects.filter(issue=issue).order_by("-received_at", "-id").only("data")
-             .first())
+    event = (Event.objects.filter(issue=issue).order_by("-timestamp", "-id").only("data")
+             .first())  # the (issue, timestamp) index
     return event.data if event is not None and isinstance(event.data, dict) else {}
 
 
