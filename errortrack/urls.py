@@ -60,3 +60,5 @@ urlpatterns = [
     path("", include("alerts.urls")),
     path("", include("health.urls")),
 ]
+
+handler404 = "errortrack.views.not_found.not_found"

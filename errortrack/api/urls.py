@@ -9,6 +9,7 @@ from errortrack.api import (
     events,
     feedback,
     issues,
+    organization_tags,
     organizations,
     views,
 )
@@ -68,4 +69,9 @@ urlpatterns = [
          attachments.EventAttachmentDetail.as_view(), name="api-project-event-attachment"),
     path(f"{PROJECT}/user-feedback/", feedback.ProjectUserFeedback.as_view(),
          name="api-project-user-feedback"),
+]
+
+urlpatterns += [
+    path(f"{ORG}/tags/", organization_tags.OrganizationTagList.as_view(),
+         name="api-organization-tags"),
 ]

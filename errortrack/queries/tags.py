@@ -1,9 +1,10 @@
 """An issue's tags: the one tag distribution (top keys, each with its top values), and one
-key's values."""
+key's values; and the tag keys of many issues (an organization's, for its tags list)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import F, QuerySet, Sum, Window
+from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from errortrack.models import Issue, IssueTagValue
@@ -43,3 +44,23 @@ def tag_distribution(issue: Issue, keys: int, values: int) -> list[TagDistributi
     for value in top:
         by_key[value.key].append(value)
     return [TagDistribution(row["key"], row["total"], by_key[row["key"]]) for row in totals]
+
+
+@dataclass(frozen=True)
+class TagKeySummary:
+    key: str
+    distinct_values: int
+    times_seen: int
+
+
+def tag_keys_of(issues: QuerySet[Issue], seen_since: datetime | None,
+                limit: int) -> list[TagKeySummary]:
+    """The tag keys on `issues` (those seen since `seen_since`, if given), most used first,
+    each with how many distinct values it took."""
+    values = IssueTagValue.objects.filter(issue__in=issues)
+    if seen_since is not None:
+        values = values.filter(last_seen__gte=seen_since)
+    rows = (values.values("key")
+            .annotate(distinct_values=Count("value", distinct=True), seen=Sum("times_seen"))
+            .order_by("-seen", "key")[:limit])
+    return [TagKeySummary(row["key"], row["distinct_values"], row["seen"]) for row in rows]
