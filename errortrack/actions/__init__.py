@@ -71,6 +71,7 @@ from errortrack.actions.projects import (
     change_project_slug,
     create_project,
     delete_project,
+    update_project,
     update_project_settings,
 )
 
@@ -127,6 +128,7 @@ __all__ = [
     "set_project_key_loader",
     "set_project_key_rate_limit",
     "set_project_teams",
+    "update_project",
     "update_project_settings",
     "update_team",
 ]

@@ -23,10 +23,11 @@ def create_project(organization: Organization, slug: str, name: str = "", platfo
     """Create a project with one active DSN key, as Sentry does. Once it commits, the apps
     hear of it (signals.project_created: alerts gives it its default rule)."""
     slug = clean_new_slug(slug, "Project")
+    name, platform = clean_name(name, "Project", default=slug), _clean_platform(platform)
     if organization.projects.filter(slug=slug).exists():
         raise ValidationError(
             f"A project with slug {slug!r} already exists in {organization.slug}.")
-    project = Project.objects.create(organization=organization, slug=slug, name=name or slug,
+    project = Project.objects.create(organization=organization, slug=slug, name=name,
                                      platform=platform)
     project.teams.set(teams)
     create_project_key(project)
@@ -209,3 +210,13 @@ def delete_project(project: Project) -> None:
     """Delete a project with everything it holds (issues, events, keys, rules, monitors); its
     DSN keys stop working once the ingest key cache expires (errortrack.ingest.keys)."""
     project.delete()
+
+
+@transaction.atomic
+def update_project(project: Project, slug: str | None = None, **settings: object) -> Project:
+    """One API change of a project: a new slug and any of PROJECT_SETTINGS, all or nothing."""
+    if slug is not None and slug != project.slug:
+        change_project_slug(project, slug)
+    if settings:
+        update_project_settings(project, **settings)
+    return project
