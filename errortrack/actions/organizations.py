@@ -152,7 +152,12 @@ SENTRY_ROLES = {"member": Member.Role.MEMBER, "admin": Member.Role.ADMIN,
 
 
 def sentry_role(role: object) -> tuple[str, str]:
-    """(our role, the Sentry role id to remember) for a Sentry role id; a 400 for others."""
+    """(our role, the Sentry role id to remember in Member.sentry_role) for a Sentry role id.
+
+    Sentry has four roles, we have three: "manager" is stored as our admin (who may do what
+    Sentry's manager does) with sentry_role "manager", and shown back as "manager" (the API's
+    shown_role); "member", "admin" and "owner" are stored as themselves with sentry_role "".
+    Any other id (Sentry's retired "billing" too) is refused."""
     if not isinstance(role, str) or role not in SENTRY_ROLES:
         raise ValidationError(f"Unknown role; use one of {', '.join(SENTRY_ROLES)}.")
     ours = SENTRY_ROLES[role]

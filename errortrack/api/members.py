@@ -40,9 +40,9 @@ class MemberInput(drf.Serializer):
     email = drf.CharField(max_length=254, required=False)
     orgRole = drf.ChoiceField(ROLE_IDS, required=False)
     role = drf.ChoiceField(ROLE_IDS, required=False)
-    teams = drf.ListField(child=drf.CharField(max_length=50), required=False,
+    teams = drf.ListField(child=drf.CharField(max_length=50), required=False, allow_null=True,
                           max_length=access.MAX_IDS_PER_FORM)
-    teamRoles = drf.ListField(child=TeamRoleInput(), required=False,
+    teamRoles = drf.ListField(child=TeamRoleInput(), required=False, allow_null=True,
                               max_length=access.MAX_IDS_PER_FORM)
     sendInvite = drf.BooleanField(required=False)
     reinvite = drf.BooleanField(required=False)
@@ -50,10 +50,10 @@ class MemberInput(drf.Serializer):
 
 def teams_named(organization: Organization, body: dict) -> list[Team] | None:
     """The teams a body names by slug (`teams`, or `teamRoles`' teamSlug), None when it names
-    none; a slug of no team of the organization is a 400."""
-    if "teamRoles" in body:
+    none (absent or null); a slug of no team of the organization is a 400."""
+    if body.get("teamRoles") is not None:
         slugs = [entry["teamSlug"] for entry in body["teamRoles"]]
-    elif "teams" in body:
+    elif body.get("teams") is not None:
         slugs = body["teams"]
     else:
         return None

@@ -78,10 +78,11 @@ class Member(models.Model):
     teams = models.ManyToManyField(Team, blank=True, related_name="members")
     date_created = models.DateTimeField(db_default=Now())
 
-    objects = JoinedMemberManager()
     with_invitations = models.Manager()
+    objects = JoinedMemberManager()
 
     class Meta:
+        default_manager_name = "objects"
         base_manager_name = "with_invitations"
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"],
