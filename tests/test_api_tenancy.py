@@ -321,6 +321,12 @@ def test_keys_of_another_tenant_or_garbage_ids_are_404(client, token, charlie, b
     bob_token = actions.create_api_token(bob, "b", tokens.SCOPES)[1]
     assert client.delete(f"/api/0/projects/alpha/web/keys/{mine.public_key}/",
                          **bearer(bob_token)).status_code == 403
+    # Sentry's ProjectPermission: DELETE needs project:admin
+    writer = actions.create_api_token(mine.project.organization.members.get(
+        role="owner").user, "w", ["project:write"])[1]
+    refused = client.delete(f"/api/0/projects/alpha/web/keys/{mine.public_key}/",
+                            **bearer(writer))
+    assert refused.status_code == 403 and "project:admin" in refused.json()["detail"]
 
 
 @pytest.mark.django_db

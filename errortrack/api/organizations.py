@@ -200,7 +200,7 @@ class ProjectKeyList(APIView):
 
 class ProjectKeyDetail(APIView):
     required_scopes = {"GET": "project:read", "PUT": "project:write",
-                       "DELETE": "project:write"}
+                       "DELETE": "project:admin"}
 
     @detail()
     def get(self, request: Request, org_slug: str, project_slug: str,
