@@ -90,9 +90,14 @@ def test_project_team_access_is_added_with_201_and_removed_with_200(client, toke
     # tf: resource_project.go: AddTeamToProject requires 201, RemoveTeamFromProject 200
     added = client.post(url, **bearer(token))
     assert added.status_code == 201 and [t["slug"] for t in added.json()["teams"]] == ["backend"]
+    # mcp: api-client/client.ts listProjectTeams → TeamListSchema [{id, slug, name}]
+    listed = client.get("/api/0/projects/alpha/web/teams/?per_page=100", **bearer(token))
+    assert [(t["id"], t["slug"], t["name"]) for t in listed.json()] == [
+        (str(backend.pk), "backend", "Backend")]
     removed = client.delete(url, **bearer(token))
     assert removed.status_code == 200 and removed.json()["teams"] == []
     assert not web_project.teams.exists()
+    assert client.get("/api/0/projects/alpha/web/teams/", **bearer(token)).json() == []
 
 
 @pytest.mark.django_db
@@ -150,6 +155,7 @@ def test_another_tenants_teams_and_garbage_ids_are_404(client, charlie_token, to
                         ("get", "/api/0/teams/alpha/backend/"),
                         ("delete", "/api/0/teams/alpha/backend/"),
                         ("get", "/api/0/teams/alpha/backend/projects/"),
+                        ("get", "/api/0/projects/alpha/web/teams/"),
                         ("post", "/api/0/projects/alpha/web/teams/backend/")]:
         assert send(client, method, url, charlie_token).status_code == 404, url
     beta_team = actions.create_team(charlie.memberships.get().organization, "beta-team")

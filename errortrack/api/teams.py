@@ -119,6 +119,19 @@ class TeamProjectList(APIView):
         return Response(serializers.project(project), status=201)
 
 
+class ProjectTeamList(APIView):
+    """`GET /projects/{org}/{proj}/teams/`: MCP's add/remove_team_to_project reads it first
+    (TeamListSchema: id, slug, name)."""
+
+    required_scopes = {"GET": "project:read"}
+
+    @listing(PER_PAGE)
+    def get(self, request: Request, org_slug: str, project_slug: str) -> Response:
+        project = access.get_project_for_user(request.user, org_slug, project_slug)
+        return paged(request, counted(project.teams.all()).order_by("slug"),
+                     TeamShape(request.user))
+
+
 class ProjectTeamDetail(APIView):
     """`POST` gives a team access to a project (201), `DELETE` takes it away (200); both
     answer the project, as Sentry does (Terraform wants exactly these codes)."""

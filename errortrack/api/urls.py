@@ -88,6 +88,7 @@ urlpatterns += [
     path(f"{ORG}/teams/", teams.TeamList.as_view(), name="api-organization-teams"),
     path(f"{TEAM}/", teams.TeamDetail.as_view(), name="api-team"),
     path(f"{TEAM}/projects/", teams.TeamProjectList.as_view(), name="api-team-projects"),
+    path(f"{PROJECT}/teams/", teams.ProjectTeamList.as_view(), name="api-project-teams"),
     path(f"{PROJECT}/teams/<slug:team_slug>/", teams.ProjectTeamDetail.as_view(),
          name="api-project-team"),
     path(f"{ORG}/members/", members.MemberList.as_view(), name="api-organization-members"),
