@@ -222,3 +222,15 @@ def test_member_routes_need_sentrys_scopes(client, alice, bob):
     url = f"{MEMBERS}{Member.objects.get(user=bob).pk}/"
     response = client.delete(url, **bearer(writer))
     assert response.status_code == 403 and "member:admin" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_an_invitation_takes_team_roles_as_terraform_sends_them(client, token, alpha):
+    actions.create_team(alpha, "platform")
+    # tf: internal/apiclient/api.yaml createOrganizationMember {email, orgRole, teams?};
+    # go-sentry sends teamRoles [{teamSlug, role (nullable)}] and may send teams: null
+    invited = send(client, "post", MEMBERS, token,
+                   {"email": "new@example.com", "orgRole": "member", "teams": None,
+                    "teamRoles": [{"teamSlug": "platform", "role": None}]})
+    assert invited.status_code == 201, invited.content
+    assert invited.json()["teams"] == ["platform"] and invited.json()["pending"] is True
