@@ -339,3 +339,13 @@ def test_bad_key_bodies_are_a_400_with_detail(client, token, body):
     response = post(client, "/api/0/projects/alpha/web/keys/", body, token)
     assert response.status_code == 400 and isinstance(response.json()["detail"], str)
     assert ProjectKey.objects.filter(project__slug="web").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_old_all_digit_slug_wins_over_an_id(client, token, alpha, web_project):
+    # New slugs may not be all digits; one made before that rule still names its project.
+    legacy = Project.objects.create(organization=alpha, slug=str(web_project.pk), name="old")
+    answer = client.get(f"/api/0/projects/alpha/{web_project.pk}/", **bearer(token)).json()
+    assert answer["id"] == str(legacy.pk)
+    assert client.get(f"/api/0/projects/alpha/{legacy.pk}/", **bearer(token)).json()[
+        "slug"] == str(web_project.pk)
