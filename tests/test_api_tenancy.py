@@ -165,6 +165,10 @@ def test_project_json_has_what_terraform_and_grafana_decode(client, token, web_p
     # cli: src/api/data_types/project.rs team?: {id, slug, name}; graf reads team{…}
     assert project["team"] == project["teams"][0]
     assert re.match(r"^#[0-9a-f]{6}$", project["color"])
+    # tf: resource_project.go ProjectFilterResourceModel.Fill: a non-null options must hold
+    # each inbound filter as text, or reading the project fails
+    for name in ("filters:blacklisted_ips", "filters:releases", "filters:error_messages"):
+        assert project["options"][name] == "", name
 
 
 @pytest.mark.django_db
@@ -188,8 +192,9 @@ def test_put_project_stores_ours_keeps_sentrys_and_ignores_the_rest(client, toke
     assert web_project.sensitive_fields == ["ssn"]
     read = client.get("/api/0/projects/alpha/shop/", **bearer(token)).json()
     assert read == answer.json()
-    for key in body.keys() - {"unknownSetting"}:
+    for key in body.keys() - {"unknownSetting", "options"}:
         assert read[key] == body[key], key
+    assert read["options"]["filters:releases"] == "1.*\n2.*"
     assert client.get("/api/0/projects/alpha/web/", **bearer(token)).status_code == 404
 
 
@@ -199,6 +204,11 @@ def test_a_partial_put_keeps_the_other_kept_settings(client, token):
     read = put(client, "/api/0/projects/alpha/web/", {"digestsMinDelay": 120}, token).json()
     assert (read["resolveAge"], read["digestsMinDelay"], read["digestsMaxDelay"]) == (
         12, 120, 1800)
+    put(client, "/api/0/projects/alpha/web/", {"options": {"filters:releases": "1.0"}}, token)
+    options = put(client, "/api/0/projects/alpha/web/",
+                  {"options": {"filters:error_messages": "boom"}}, token).json()["options"]
+    assert options == {"filters:blacklisted_ips": "", "filters:releases": "1.0",
+                       "filters:error_messages": "boom"}
 
 
 @pytest.mark.django_db

@@ -87,12 +87,16 @@ def _clean_retention(days: object) -> int | None:
     return days
 
 
+# Terraform's provider fails reading a project whose options lack any of these as text.
+SENTRY_PROJECT_OPTIONS = {"filters:blacklisted_ips": "", "filters:releases": "",
+                          "filters:error_messages": ""}
 SENTRY_PROJECT_DEFAULTS: dict[str, object] = {
     "digestsMinDelay": 300, "digestsMaxDelay": 1800, "resolveAge": 0,
     "fingerprintingRules": "", "groupingEnhancements": "", "allowedDomains": ["*"],
     "scrapeJavaScript": True, "subjectPrefix": "", "subjectTemplate": "$shortID - $title",
     "securityToken": "", "securityTokenHeader": None, "verifySSL": False,
-    "dataScrubber": True, "options": {}, "highlightTags": [], "isBookmarked": False,
+    "dataScrubber": True, "highlightTags": [], "isBookmarked": False,
+    "options": SENTRY_PROJECT_OPTIONS,
 }
 MAX_SENTRY_TEXT = 20_000  # fingerprinting rules, grouping enhancements, option values
 MAX_SENTRY_LIST = 100  # allowed domains, highlight tags, options

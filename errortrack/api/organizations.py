@@ -119,6 +119,8 @@ def project_changes(project: Project, data: object) -> dict:
     if "platform" in changes:
         changes["platform"] = changes["platform"] or ""
     kept = {key: data[key] for key in actions.SENTRY_PROJECT_DEFAULTS if key in data}
+    if isinstance(kept.get("options"), dict):  # as Sentry: only the options sent change
+        kept["options"] = {**project.sentry_settings.get("options", {}), **kept["options"]}
     if kept:
         changes["sentry_settings"] = {**project.sentry_settings, **kept}
     if "slug" in body:

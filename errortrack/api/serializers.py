@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from errortrack.actions import SENTRY_PROJECT_DEFAULTS
+from errortrack.actions import SENTRY_PROJECT_DEFAULTS, SENTRY_PROJECT_OPTIONS
 from errortrack.models import (
     Activity,
     Event,
@@ -121,6 +121,7 @@ def project(item: Project) -> dict:
     defaults. Prefetch `teams` and `environments` for lists."""
     teams = [team_summary(team) for team in item.teams.all()]
     kept = {**SENTRY_PROJECT_DEFAULTS, **item.sentry_settings}
+    kept["options"] = {**SENTRY_PROJECT_OPTIONS, **item.sentry_settings.get("options", {})}
     return {"id": str(item.pk), "slug": item.slug, "name": item.name,
             "platform": item.platform or None, "dateCreated": iso(item.date_created),
             "isMember": True, "hasAccess": True, "status": "active", "isInternal": False,
