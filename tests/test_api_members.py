@@ -48,6 +48,8 @@ def test_members_are_listed_with_the_fields_terraform_decodes(client, token, ali
         assert body["user"]["id"] == str(Member.objects.get(pk=body["id"]).user_id)
     assert [m["email"] for m in client.get(f"{MEMBERS}?query=bob", **bearer(token)).json()] == [
         "bob@example.com"]
+    found = client.get(f"{MEMBERS}?query=email:bob@example.com", **bearer(token)).json()
+    assert [m["email"] for m in found] == ["bob@example.com"]
 
 
 @pytest.mark.django_db

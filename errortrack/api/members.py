@@ -74,6 +74,7 @@ class MemberList(APIView):
         text = request.query_params.get("query", "").strip()[:MAX_QUERY_LENGTH + 1]
         if len(text) > MAX_QUERY_LENGTH:
             raise ValidationError(f"query must be at most {MAX_QUERY_LENGTH} characters.")
+        text = text.removeprefix("email:")  # Sentry's member search: `email:<address>`
         if text:
             members = members.filter(Q(email__icontains=text) | Q(user__email__icontains=text)
                                      | Q(user__username__icontains=text))
