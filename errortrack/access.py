@@ -6,11 +6,12 @@ who may see it but lack the role get PermissionDenied).
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from rest_framework.request import Request
 
@@ -63,11 +64,32 @@ def get_membership(user: Visitor, organization: Organization) -> Member | None:
     return Member.objects.filter(organization=organization, user=user).first()
 
 
+def slug_or_id(value: str, field: str = "") -> Q:
+    """What a path segment names: Sentry's take a slug or a numeric id (Terraform deletes keys
+    through the project id). A slug that is all digits wins over an id (see `_pick`)."""
+    prefix = f"{field}__" if field else ""
+    condition = Q(**{f"{prefix}slug": value})
+    pk = object_id(value)
+    if pk is not None:
+        condition |= Q(**{f"{prefix}pk": pk})
+    return condition
+
+
+Row = TypeVar("Row", Member, Team, Project)
+
+
+def _pick(rows: QuerySet[Row], value: str, slug_of: Callable[[Row], str]) -> Row | None:
+    """The row a slug-or-id names: at most two match (one by slug, one by id); the slug wins."""
+    found = list(rows[:2])
+    return next((row for row in found if slug_of(row) == value), found[0] if found else None)
+
+
 def _membership_or_404(user: Visitor, org_slug: str) -> Member:
     if not user.is_authenticated:
         raise Http404("No such organization.")
-    member = (Member.objects.select_related("organization")
-              .filter(organization__slug=org_slug, user=user).first())
+    member = _pick(Member.objects.select_related("organization")
+                   .filter(slug_or_id(org_slug, "organization"), user=user),
+                   org_slug, lambda row: row.organization.slug)
     if member is None:
         raise Http404("No such organization.")
     return member
@@ -90,7 +112,9 @@ def get_rw_organization_for_user(user: Visitor, org_slug: str) -> Organization:
 
 def get_team_for_user(user: Visitor, org_slug: str, team_slug: str) -> Team:
     member = _membership_or_404(user, org_slug)
-    team = Team.objects.filter(organization=member.organization, slug=team_slug).first()
+    team = _pick(Team.objects.select_related("organization").filter(
+        slug_or_id(team_slug), organization=member.organization), team_slug,
+        lambda row: row.slug)
     if team is None:
         raise Http404("No such team.")
     return team
@@ -103,8 +127,9 @@ def get_rw_team_for_user(user: Visitor, org_slug: str, team_slug: str) -> Team:
 
 def get_project_for_user(user: Visitor, org_slug: str, project_slug: str) -> Project:
     member = _membership_or_404(user, org_slug)
-    project = (Project.objects.select_related("organization")
-               .filter(organization=member.organization, slug=project_slug).first())
+    project = _pick(Project.objects.select_related("organization").filter(
+        slug_or_id(project_slug), organization=member.organization), project_slug,
+        lambda row: row.slug)
     if project is None:
         raise Http404("No such project.")
     return project
@@ -283,3 +308,38 @@ def require_owner_for_owner_changes(user: Visitor, organization: Organization,
     if Member.Role.OWNER in roles and (membership is None
                                        or membership.role != Member.Role.OWNER):
         raise PermissionDenied("Only an owner can grant, change or remove the owner role.")
+
+
+def teams_for_user(user: Visitor, organization: Organization) -> QuerySet[Team]:
+    """The teams of an organization (already checked for `user`): members see them all."""
+    if get_membership(user, organization) is None:
+        return Team.objects.none()
+    return organization.teams.all()
+
+
+def get_member_for_user(user: Visitor, org_slug: str, member_id: str) -> Member:
+    """A member or pending invitation of the organization by id (or `me`, Sentry's alias for
+    the caller's own membership); 404 for outsiders and for another organization's ids."""
+    membership = _membership_or_404(user, org_slug)
+    if member_id == "me":
+        return membership
+    pk = object_id(member_id)
+    member = (Member.with_invitations.select_related("user", "organization")
+              .filter(organization=membership.organization, pk=pk).first()
+              if pk is not None else None)
+    if member is None:
+        raise Http404("No such member.")
+    return member
+
+
+def get_rw_member_for_user(user: Visitor, org_slug: str, member_id: str) -> Member:
+    """As get_member_for_user, for owners and admins only (they change members)."""
+    _require_manager(_membership_or_404(user, org_slug))
+    return get_member_for_user(user, org_slug, member_id)
+
+
+def get_rw_team_in_project(user: Visitor, org_slug: str, project_slug: str,
+                           team_slug: str) -> tuple[Project, Team]:
+    """A project and a team of the same organization, for owners and admins."""
+    project = get_rw_project_for_user(user, org_slug, project_slug)
+    return project, get_team_for_user(user, project.organization.slug, team_slug)

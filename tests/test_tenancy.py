@@ -30,6 +30,9 @@ PUBLIC_ROUTES = {
     "api-projects": "lists only the projects of the caller's organizations",
     "api-tokens": "the user's own tokens",
     "api-tokens-api": "the user's own tokens",
+    "api-auth": "the caller's own user (MCP whoami)",
+    "api-user-me": "the caller's own user",
+    "api-internal-health": "token validation for Terraform; no data",
     "api-schema": "the OpenAPI description of the routes; no data",
     "api-docs": "Swagger UI for that description; no data",
     "health-live": "health probe",
@@ -79,6 +82,7 @@ def tenant_parameters(alpha, web_project, issue=None) -> dict[str, str]:
             timezone.now()).slug,
         "team_slug": actions.create_team(alpha, "alpha-team").slug,
         "attachment_id": str(attached_file(issue.events.get()).pk),
+        "member_id": str(alpha.members.order_by("pk").first().pk),
     }
 
 

@@ -1,5 +1,6 @@
-"""Project keys (DSNs): create, enable, rename, rate-limit."""
+"""Project keys (DSNs): create, enable, rename, rate-limit, delete."""
 
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,4 +52,33 @@ def set_project_key_rate_limit(key: ProjectKey, count: int, window_seconds: int)
     key.rate_limit_count = count
     key.rate_limit_window_seconds = window_seconds
     key.save(update_fields=["rate_limit_count", "rate_limit_window_seconds"])
+    return key
+
+
+def delete_project_key(key: ProjectKey) -> None:
+    """Delete a DSN key; SDKs using it are refused once the ingest key cache expires
+    (errortrack.ingest.keys)."""
+    key.delete()
+
+
+BROWSER_SDK_VERSION = re.compile(r"^(latest|\d{1,2}\.x)$")
+
+
+def set_project_key_loader(key: ProjectKey, browser_sdk_version: str | None = None,
+                           has_replay: bool | None = None, has_performance: bool | None = None,
+                           has_debug: bool | None = None) -> ProjectKey:
+    """Sentry's Loader Script settings of a key (`latest` or a major such as `8.x`); kept for
+    API clients to read back, since errortrack serves no loader script."""
+    if browser_sdk_version is not None:
+        if not isinstance(browser_sdk_version, str) or not BROWSER_SDK_VERSION.match(
+                browser_sdk_version):
+            raise ValidationError("Browser SDK version is latest or a major version such as 8.x.")
+        key.browser_sdk_version = browser_sdk_version
+    for field, value in (("loader_has_replay", has_replay),
+                         ("loader_has_performance", has_performance),
+                         ("loader_has_debug", has_debug)):
+        if value is not None:
+            setattr(key, field, value)
+    key.save(update_fields=["browser_sdk_version", "loader_has_replay",
+                            "loader_has_performance", "loader_has_debug"])
     return key

@@ -38,7 +38,7 @@ def add_member(organization: Organization, user: User,
 
 
 def create_team(organization: Organization, slug: str, name: str = "") -> Team:
-    slug = clean_slug(slug, "Team")
+    slug = clean_new_slug(slug, "Team")
     if organization.teams.filter(slug=slug).exists():
         raise ValidationError(f"A team with slug {slug!r} already exists in {organization.slug}.")
     return Team.objects.create(organization=organization, slug=slug,
@@ -81,7 +81,7 @@ def _keep_an_owner(member: Member) -> None:
         organization_id=member.organization_id, role=Member.Role.OWNER)
         .order_by("pk").values_list("pk", flat=True))
     if member.pk in owners and len(owners) == 1:
-        raise ValidationError(f"{member.user.get_username()} is the last owner of "
+        raise ValidationError(f"{member.login} is the last owner of "
                               f"{member.organization.slug}; make another member an owner "
                               "first.")
 
@@ -139,3 +139,98 @@ def set_project_teams(project: Project, teams: Iterable[Team]) -> None:
     if any(team.organization_id != project.organization_id for team in teams):
         raise ValidationError("Only teams of the project's organization can have access.")
     project.teams.set(teams)
+
+
+# --- Sentry's role ids, invitations, team changes -----------------------------------------------
+
+# Sentry's organization role ids and ours. Sentry's manager (members, teams, projects and
+# settings; no billing or deletion of the organization) is what our admin may do, so "manager" is
+# stored as admin and remembered in Member.sentry_role, and shown back as "manager" (Terraform
+# compares the role it set with the one it reads). Sentry's admin is stored as our admin too.
+SENTRY_ROLES = {"member": Member.Role.MEMBER, "admin": Member.Role.ADMIN,
+                "manager": Member.Role.ADMIN, "owner": Member.Role.OWNER}
+
+
+def sentry_role(role: object) -> tuple[str, str]:
+    """(our role, the Sentry role id to remember in Member.sentry_role) for a Sentry role id.
+
+    Sentry has four roles, we have three: "manager" is stored as our admin (who may do what
+    Sentry's manager does) with sentry_role "manager", and shown back as "manager" (the API's
+    shown_role); "member", "admin" and "owner" are stored as themselves with sentry_role "".
+    Any other id (Sentry's retired "billing" too) is refused."""
+    if not isinstance(role, str) or role not in SENTRY_ROLES:
+        raise ValidationError(f"Unknown role; use one of {', '.join(SENTRY_ROLES)}.")
+    ours = SENTRY_ROLES[role]
+    return ours, "" if role == ours else role
+
+
+MAX_EMAIL_LENGTH = 254
+
+
+def _clean_email(email: object) -> str:
+    from django.core.validators import validate_email
+
+    if not isinstance(email, str) or len(email) > MAX_EMAIL_LENGTH:
+        raise ValidationError(f"Enter an email address of at most {MAX_EMAIL_LENGTH} characters.")
+    email = email.strip().lower()
+    validate_email(email)
+    return email
+
+
+@transaction.atomic
+def invite_member(organization: Organization, email: object, role: str = "member",
+                  teams: Iterable[Team] = ()) -> Member:
+    """Store a pending invitation (a Member row without a user) in Sentry role `role`; the
+    accounts flow mails and accepts it. An address already a member or invited is refused."""
+    address = _clean_email(email)
+    ours, shown = sentry_role(role)
+    if organization.members.filter(user__email__iexact=address).exists():
+        raise ValidationError(f"{address} is already a member of {organization.slug}.")
+    if Member.with_invitations.filter(organization=organization, user__isnull=True,
+                                      email=address).exists():
+        raise ValidationError(f"{address} is already invited to {organization.slug}.")
+    member = Member.with_invitations.create(organization=organization, email=address,
+                                            role=ours, sentry_role=shown)
+    set_member_teams(member, teams)
+    return member
+
+
+@transaction.atomic
+def set_member_sentry_role(member: Member, role: str) -> Member:
+    """Change a member's role by its Sentry id (see SENTRY_ROLES); the last owner is kept."""
+    ours, shown = sentry_role(role)
+    set_member_role(member, ours)
+    member.sentry_role = shown
+    member.save(update_fields=["sentry_role"])
+    return member
+
+
+def set_member_teams(member: Member, teams: Iterable[Team]) -> None:
+    """Put the member (or invitation) in exactly `teams`, all of its organization."""
+    teams = list(teams)
+    if any(team.organization_id != member.organization_id for team in teams):
+        raise ValidationError("Only teams of the member's organization can be joined.")
+    member.teams.set(teams)
+
+
+def update_team(team: Team, slug: str | None = None, name: str | None = None) -> Team:
+    """Rename a team (its slug, its name or both); a slug taken in the organization is refused."""
+    if slug is not None:
+        slug = clean_new_slug(slug, "Team")
+        if team.organization.teams.filter(slug=slug).exclude(pk=team.pk).exists():
+            raise ValidationError(f"A team with slug {slug!r} already exists in "
+                                  f"{team.organization.slug}.")
+        team.slug = slug
+    if name is not None:
+        team.name = clean_name(name, "Team")
+    team.save(update_fields=["slug", "name"])
+    return team
+
+
+def clean_new_slug(slug: str, what: str) -> str:
+    """A slug for a new or renamed object: as clean_slug, and not all digits, since API paths
+    take a slug or a numeric id (Sentry refuses numeric slugs for the same reason)."""
+    slug = clean_slug(slug, what)
+    if slug.isdecimal():
+        raise ValidationError(f"{what} slug cannot be only digits.")
+    return slug

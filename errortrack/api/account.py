@@ -1,4 +1,5 @@
-"""`/api/0/api-tokens/`: the signed-in user's personal tokens, as Sentry's endpoint.
+"""`/api/0/api-tokens/`: the signed-in user's personal tokens, as Sentry's endpoint; and
+`/auth/`, `/users/me/`: who the caller is.
 
 Browser sessions only: a token may not mint or revoke tokens (Sentry's rule too), so a leaked
 token cannot make itself permanent.
@@ -6,6 +7,7 @@ token cannot make itself permanent.
 
 from rest_framework import serializers as drf
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -62,3 +64,26 @@ class ApiTokenList(APIView):
         body = valid(TokenRevoke, request.data)
         actions.revoke_api_token(access.get_api_token_for_user(request.user, body["tokenId"]))
         return Response(status=204)
+
+
+class AuthenticatedOnly(APIView):
+    """Any valid token or session, whatever its scopes: Sentry asks only who is calling."""
+
+    permission_classes = [IsAuthenticated]
+
+
+class AuthView(AuthenticatedOnly):
+    """`GET /auth/`: the caller (MCP's whoami reads id, name (nullable) and email); 401 for no
+    or a bad token."""
+
+    @detail()
+    def get(self, request: Request) -> Response:
+        return Response(serializers.user_detail(access.signed_in_user(request)))
+
+
+class UserMe(AuthenticatedOnly):
+    """`GET /users/me/`: the same user JSON."""
+
+    @detail()
+    def get(self, request: Request) -> Response:
+        return Response(serializers.user_detail(access.signed_in_user(request)))

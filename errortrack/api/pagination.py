@@ -35,6 +35,12 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     return max(low, min(high, int(raw)))
 
 
+def page_size_param(request: Request) -> str:
+    """`limit`, or Sentry's alias `per_page` (MCP's find_* tools and Grafana send it)."""
+    params = request.query_params
+    return "per_page" if "limit" not in params and "per_page" in params else "limit"
+
+
 def cursor_offset(request: Request) -> int:
     raw = request.query_params.get("cursor")
     if not raw:
@@ -61,7 +67,7 @@ def _link(request: Request, cursor: str, rel: str, results: bool) -> str:
 def paginate(request: Request, items: QuerySet[Any] | Sequence[Any],
              default_limit: int = DEFAULT_LIMIT) -> Page:
     """One page of `items` (a QuerySet or list), by `limit` and `cursor`, and its Link header."""
-    limit = _int_param(request, "limit", default_limit, 1, MAX_LIMIT)
+    limit = _int_param(request, page_size_param(request), default_limit, 1, MAX_LIMIT)
     offset = cursor_offset(request)
     window = list(items[offset:offset + limit + 1])
     more = len(window) > limit

@@ -13,11 +13,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 
+from errortrack.actions import SENTRY_PROJECT_DEFAULTS, SENTRY_PROJECT_OPTIONS
 from errortrack.models import (
     Activity,
     Event,
     EventAttachment,
     Issue,
+    Member,
     Organization,
     Project,
     ProjectKey,
@@ -41,31 +43,127 @@ def iso(moment: datetime | float | None) -> str | None:
 
 
 def organization(org: Organization) -> dict:
+    """An organization as Sentry lists it. Every key sentry-cli's `organizations list` reads is
+    required there (id, slug, name, dateCreated, isEarlyAdopter, require2FA,
+    requireEmailVerification, features); Grafana decodes status and avatar as objects; MCP reads
+    links.organizationUrl as a URL (regionUrl may be "")."""
     return {"id": str(org.pk), "slug": org.slug, "name": org.name,
             "dateCreated": iso(org.date_created), "status": {"id": "active", "name": "active"},
-            "isEarlyAdopter": False, "require2FA": False, "features": [],
-            "avatar": {"avatarType": "letter_avatar", "avatarUuid": None}}
+            "isEarlyAdopter": False, "require2FA": False, "requireEmailVerification": False,
+            "features": [], "hasAuthProvider": False,
+            "avatar": {"avatarType": "letter_avatar", "avatarUuid": None, "avatarUrl": None},
+            "links": {"organizationUrl": f"{settings.BASE_URL}/organizations/{org.slug}/",
+                      "regionUrl": ""}}
+
+
+# Sentry's organization and team roles, as Terraform's provider reads them from an organization
+# (orgRoleList, teamRoleList): every key is required there, and `minimumTeamRole` and
+# `isMinimumRoleFor` are strings. Our admin can do what Sentry's manager does (see
+# errortrack.actions.SENTRY_ROLES).
+ORG_ROLES = [
+    ("member", "Member", "Sees everything and triages issues.", "contributor",
+     ["org:read", "project:read", "team:read", "member:read", "event:read", "event:write"]),
+    ("admin", "Admin", "Changes settings, keys, members, teams and projects.", "admin",
+     ["org:read", "org:write", "project:read", "project:write", "project:admin", "team:read",
+      "team:write", "team:admin", "member:read", "member:write", "member:admin", "event:read",
+      "event:write", "event:admin"]),
+    ("manager", "Manager", "As admin (stored as admin).", "admin",
+     ["org:read", "org:write", "project:read", "project:write", "project:admin", "team:read",
+      "team:write", "team:admin", "member:read", "member:write", "member:admin", "event:read",
+      "event:write", "event:admin"]),
+    ("owner", "Owner", "As admin, and grants or takes away the owner role.", "admin",
+     ["org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin",
+      "team:read", "team:write", "team:admin", "member:read", "member:write", "member:admin",
+      "event:read", "event:write", "event:admin"]),
+]
+TEAM_ROLES = [("contributor", "Contributor", "member",
+               ["team:read", "project:read", "event:read", "event:write"]),
+              ("admin", "Team Admin", "admin",
+               ["team:read", "team:write", "project:read", "project:write", "event:read",
+                "event:write", "event:admin"])]
+
+
+def org_role_list() -> list[dict]:
+    return [{"id": role, "name": name, "desc": desc, "scopes": scopes, "isAllowed": True,
+             "isRetired": False, "isGlobal": role == "owner", "minimumTeamRole": team_role}
+            for role, name, desc, team_role, scopes in ORG_ROLES]
+
+
+def team_role_list() -> list[dict]:
+    return [{"id": role, "name": name, "desc": "", "scopes": scopes, "isAllowed": True,
+             "isRetired": False, "isMinimumRoleFor": minimum}
+            for role, name, minimum, scopes in TEAM_ROLES]
+
+
+def organization_detail(org: Organization, membership: Member | None) -> dict:
+    """The organization with the caller's role and the role lists Terraform reads."""
+    role = shown_role(membership) if membership is not None else None
+    return {**organization(org), "orgRoleList": org_role_list(),
+            "teamRoleList": team_role_list(), "role": role, "orgRole": role,
+            "defaultRole": "member", "openMembership": False, "isDefault": False,
+            "access": sorted(next((scopes for rid, _, _, _, scopes in ORG_ROLES
+                                   if rid == role), []))}
+
+
+def _color(slug: str) -> str:
+    """A stable colour per project, as Sentry derives one from the slug."""
+    return "#" + hashlib.sha256(slug.encode()).hexdigest()[:6]
+
+
+def team_summary(team: Team) -> dict:
+    return {"id": str(team.pk), "slug": team.slug, "name": team.name}
 
 
 def project(item: Project) -> dict:
+    """A project with the keys Terraform requires (teams, options, digests, client security…:
+    missing keys are zeroed, wrong types fail) and Grafana reads (team, teams, environments).
+    Settings we do not act on show what a client stored (Project.sentry_settings) or Sentry's
+    defaults. Prefetch `teams` and `environments` for lists."""
+    teams = [team_summary(team) for team in item.teams.all()]
+    kept = {**SENTRY_PROJECT_DEFAULTS, **item.sentry_settings}
+    kept["options"] = {**SENTRY_PROJECT_OPTIONS, **item.sentry_settings.get("options", {})}
     return {"id": str(item.pk), "slug": item.slug, "name": item.name,
             "platform": item.platform or None, "dateCreated": iso(item.date_created),
-            "isBookmarked": False, "isMember": True, "hasAccess": True, "status": "active",
-            "features": [],
+            "isMember": True, "hasAccess": True, "status": "active", "isInternal": False,
+            "isPublic": False, "color": _color(item.slug), "features": [], "firstEvent": None,
+            "avatar": {"avatarType": "letter_avatar", "avatarUuid": None},
+            "team": teams[0] if teams else None, "teams": teams,
+            "environments": sorted(env.name for env in item.environments.all()),
+            "dataScrubberDefaults": item.scrub_defaults, "sensitiveFields": item.sensitive_fields,
+            "safeFields": item.safe_fields, "scrubIPAddresses": item.scrub_ip_addresses,
+            **kept,
             "organization": {"id": str(item.organization_id), "slug": item.organization.slug,
                              "name": item.organization.name}}
 
 
-def project_key(key: ProjectKey) -> dict:
+def _dsn_urls(key: ProjectKey) -> dict:
+    """Every DSN form Sentry lists; all strings, since Terraform decodes `dsn` as a map of
+    strings (a null fails)."""
+    base, pid, public = settings.BASE_URL, key.project_id, key.public_key
     dsn = key.dsn
+    report = f"{base}/api/{pid}/security/?sentry_key={public}"
+    return {"public": dsn, "secret": dsn.replace("@", f":{key.secret_key}@", 1),
+            "csp": report, "security": report,
+            "minidump": f"{base}/api/{pid}/minidump/?sentry_key={public}",
+            "nel": f"{base}/api/{pid}/nel/?sentry_key={public}",
+            "unreal": f"{base}/api/{pid}/unreal/{public}/",
+            "cdn": f"{base}/js-sdk-loader/{public}.min.js",
+            "crons": f"{base}/api/{pid}/cron/___MONITOR_SLUG___/{public}/"}
+
+
+def project_key(key: ProjectKey) -> dict:
+    """A DSN key as Terraform's provider decodes it (every key required; projectId a number;
+    dsn strings only) and MCP's ClientKey (id, name, dsn.public, isActive, dateCreated)."""
     return {"id": key.public_key, "name": key.label, "label": key.label,
             "public": key.public_key, "secret": key.secret_key, "projectId": key.project_id,
             "isActive": key.is_active, "dateCreated": iso(key.date_created),
             "rateLimit": ({"count": key.rate_limit_count,
                            "window": key.rate_limit_window_seconds}
                           if key.rate_limit_count else None),
-            "dsn": {"public": dsn, "secret": dsn.replace("@", f":{key.secret_key}@", 1),
-                    "security": None, "minidump": None, "cdn": None, "csp": None}}
+            "dsn": _dsn_urls(key), "browserSdkVersion": key.browser_sdk_version,
+            "dynamicSdkLoaderOptions": {"hasReplay": key.loader_has_replay,
+                                        "hasPerformance": key.loader_has_performance,
+                                        "hasDebug": key.loader_has_debug}}
 
 
 # --- issues --------------------------------------------------------------------------------------
@@ -331,3 +429,52 @@ def user_report(report: UserReport, issue_body: dict | None = None,
     if with_issue:
         body["issue"] = issue_body
     return body
+
+
+# --- teams, members, users -----------------------------------------------------------------------
+
+def team(item: Team, my_team_ids: set[int], member_count: int) -> dict:
+    """A team as Sentry shows it; `my_team_ids` are the caller's teams (isMember)."""
+    mine = item.pk in my_team_ids
+    return {**team_summary(item), "dateCreated": iso(item.date_created), "isMember": mine,
+            "teamRole": "contributor" if mine else None, "hasAccess": True,
+            "isPending": False, "memberCount": member_count, "flags": {},
+            "access": ["team:read", "project:read", "event:read"],
+            "avatar": {"avatarType": "letter_avatar", "avatarUuid": None}}
+
+
+def shown_role(member: Member) -> str:
+    """The Sentry role id a member has: the one a client set (manager) or our own."""
+    return member.sentry_role or member.role
+
+
+def user_detail(user: User) -> dict:
+    """A user as Sentry's `/auth/` and `/users/me/` answer (MCP whoami reads id, name (nullable)
+    and email; go-sentry decodes dateJoined/lastLogin as times, so never "")."""
+    return {**(user_json(user) or {}), "name": user.get_full_name() or None,
+            "isActive": user.is_active, "hasPasswordAuth": user.has_usable_password(),
+            "isManaged": False, "dateJoined": iso(user.date_joined),
+            "lastLogin": iso(user.last_login), "lastActive": iso(user.last_login),
+            "has2fa": False, "isSuperuser": user.is_superuser, "isStaff": user.is_staff,
+            "avatarUrl": None, "avatar": {"avatarType": "letter_avatar", "avatarUuid": None},
+            "emails": [{"id": str(user.pk), "email": user.email, "is_verified": True}]
+            if user.email else []}
+
+
+def member(item: Member, teams: list[Team]) -> dict:
+    """A member or pending invitation (`user` null, `name` its address) as Terraform's
+    provider decodes it: id, email, name, pending, expired, orgRole, user, teamRoles,
+    teamRoleList (it reads teamRoleList[0]) and orgRoleList are all required."""
+    role = shown_role(item)
+    slugs = [team.slug for team in teams]
+    user = item.user
+    return {"id": str(item.pk), "email": user.email if user is not None else item.email,
+            "name": (user.get_full_name() or user.get_username()) if user is not None
+            else item.email,
+            "user": user_detail(user) if user is not None else None,
+            "role": role, "orgRole": role, "roleName": role.title(),
+            "pending": item.pending, "expired": False, "flags": {},
+            "inviteStatus": "approved",
+            "inviterName": None, "dateCreated": iso(item.date_created),
+            "teams": slugs, "teamRoles": [{"teamSlug": slug, "role": None} for slug in slugs],
+            "orgRoleList": org_role_list(), "teamRoleList": team_role_list()}

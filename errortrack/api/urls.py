@@ -9,8 +9,10 @@ from errortrack.api import (
     events,
     feedback,
     issues,
+    members,
     organization_tags,
     organizations,
+    teams,
     views,
 )
 
@@ -74,4 +76,23 @@ urlpatterns = [
 urlpatterns += [
     path(f"{ORG}/tags/", organization_tags.OrganizationTagList.as_view(),
          name="api-organization-tags"),
+]
+
+# The tenancy API: who the caller is, teams, members, project and key changes.
+TEAM = "teams/<slug:org_slug>/<slug:team_slug>"
+MEMBER = f"{ORG}/members/<str:member_id>"
+urlpatterns += [
+    path("auth/", account.AuthView.as_view(), name="api-auth"),
+    path("users/me/", account.UserMe.as_view(), name="api-user-me"),
+    path("internal/health/", views.InternalHealthView.as_view(), name="api-internal-health"),
+    path(f"{ORG}/teams/", teams.TeamList.as_view(), name="api-organization-teams"),
+    path(f"{TEAM}/", teams.TeamDetail.as_view(), name="api-team"),
+    path(f"{TEAM}/projects/", teams.TeamProjectList.as_view(), name="api-team-projects"),
+    path(f"{PROJECT}/teams/", teams.ProjectTeamList.as_view(), name="api-project-teams"),
+    path(f"{PROJECT}/teams/<slug:team_slug>/", teams.ProjectTeamDetail.as_view(),
+         name="api-project-team"),
+    path(f"{ORG}/members/", members.MemberList.as_view(), name="api-organization-members"),
+    path(f"{MEMBER}/", members.MemberDetail.as_view(), name="api-organization-member"),
+    path(f"{MEMBER}/teams/<slug:team_slug>/", members.MemberTeamDetail.as_view(),
+         name="api-organization-member-team"),
 ]

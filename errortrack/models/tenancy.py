@@ -45,8 +45,20 @@ class Team(models.Model):
         return f"{self.organization.slug}/{self.slug}"
 
 
+class JoinedMemberManager(models.Manager["Member"]):
+    """Members who have joined: what every page, alert and access check means by a member."""
+
+    def get_queryset(self) -> models.QuerySet["Member"]:
+        return super().get_queryset().filter(user__isnull=False)
+
+
 class Member(models.Model):
-    """A user's membership of one organization. The role decides what they may change."""
+    """A user's membership of one organization. The role decides what they may change.
+
+    A row without a user is a pending invitation to `email` (Sentry's OrganizationMember does
+    the same): it keeps its id when accepted, so API clients (Terraform) that stored the id
+    still find it. `objects` (the default manager, so `organization.members` and
+    `team.members` too) holds joined members only; `with_invitations` holds every row."""
 
     class Role(models.TextChoices):
         OWNER = "owner", "Owner"
@@ -56,17 +68,44 @@ class Member(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="memberships")
+                             related_name="memberships", null=True, blank=True)
+    # The invited address (pending rows only; a joined member's address is their user's).
+    email = models.EmailField(blank=True, default="")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    # The Sentry role id a client asked for when it is not one of ours (only "manager",
+    # stored as admin): shown back so the client sees the role it set.
+    sentry_role = models.CharField(max_length=16, blank=True, default="")
     teams = models.ManyToManyField(Team, blank=True, related_name="members")
     date_created = models.DateTimeField(db_default=Now())
 
+    with_invitations = models.Manager()
+    objects = JoinedMemberManager()
+
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "user"],
-                                               name="member_unique_user_per_org")]
+        default_manager_name = "objects"
+        base_manager_name = "with_invitations"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"],
+                                    name="member_unique_user_per_org"),
+            models.UniqueConstraint(fields=["organization", "email"],
+                                    condition=models.Q(user__isnull=True),
+                                    name="member_unique_invitation_per_org"),
+            models.CheckConstraint(condition=models.Q(user__isnull=False) | ~models.Q(email=""),
+                                   name="member_user_or_invited_email"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.organization.slug} ({self.role})"
+        return f"{self.user or self.email} in {self.organization.slug} ({self.role})"
+
+    @property
+    def pending(self) -> bool:
+        """An invitation nobody has accepted yet."""
+        return self.user_id is None
+
+    @property
+    def login(self) -> str:
+        """The member's username, or the invited address of a pending invitation."""
+        return self.user.get_username() if self.user is not None else self.email
 
     @property
     def can_manage(self) -> bool:
@@ -103,6 +142,11 @@ class Project(models.Model):
     grouping_version = models.CharField(max_length=16, default="v1")
     # The last short id given to an issue of this project (WEB-1, WEB-2, …).
     issue_counter = models.PositiveIntegerField(default=0)
+    # Sentry project settings errortrack does not act on (digests, resolveAge, fingerprinting
+    # rules, client security, …), by their API names: kept so API clients read back what they
+    # wrote (Terraform fails on a value that changes after apply). Checked by
+    # errortrack.actions.projects.
+    sentry_settings = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["organization__slug", "slug"]
@@ -124,6 +168,11 @@ class ProjectKey(models.Model):
     # Events accepted per window; 0 means unlimited (Sentry's per-key rate limit).
     rate_limit_count = models.PositiveIntegerField(default=0)
     rate_limit_window_seconds = models.PositiveIntegerField(default=60)
+    # Sentry's JavaScript Loader Script settings, kept for API clients to read back.
+    browser_sdk_version = models.CharField(max_length=16, default="latest")
+    loader_has_replay = models.BooleanField(default=False)
+    loader_has_performance = models.BooleanField(default=False)
+    loader_has_debug = models.BooleanField(default=False)
     date_created = models.DateTimeField(db_default=Now())
 
     class Meta:

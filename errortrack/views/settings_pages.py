@@ -144,7 +144,7 @@ def _add_member(request: HttpRequest, organization: Organization) -> str:
     role = request.POST.get("role", Member.Role.MEMBER)
     access.require_owner_for_owner_changes(request.user, organization, role)
     member = actions.add_member_by_login(organization, request.POST.get("login", ""), role)
-    return f"{member.user.get_username()} added as {member.get_role_display().lower()}."
+    return f"{member.login} added as {member.get_role_display().lower()}."
 
 
 def _change_role(request: HttpRequest, organization: Organization) -> str:
@@ -250,13 +250,13 @@ def _team_project(request: HttpRequest, team: Team) -> Project:
 def _add_team_member(request: HttpRequest, team: Team) -> str:
     member = _team_member(request, team)
     actions.add_team_member(team, member)
-    return f"{member.user.get_username()} added to {team.slug}."
+    return f"{member.login} added to {team.slug}."
 
 
 def _remove_team_member(request: HttpRequest, team: Team) -> str:
     member = _team_member(request, team)
     actions.remove_team_member(team, member)
-    return f"{member.user.get_username()} removed from {team.slug}."
+    return f"{member.login} removed from {team.slug}."
 
 
 def _add_team_project(request: HttpRequest, team: Team) -> str:
