@@ -71,7 +71,10 @@ def create_default_rule(project: Project) -> Rule:
 
 
 def on_project_created(created: ProjectCreated) -> None:
-    """A project made by errortrack.actions.create_project, committed: its default rule."""
+    """A project made by errortrack.actions.create_project, committed: its default rule,
+    unless its creator asked for none."""
+    if not created.default_rules:
+        return
     project = Project.objects.select_related("organization").filter(pk=created.project_id).first()
     if project is not None:
         create_default_rule(project)

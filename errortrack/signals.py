@@ -88,6 +88,7 @@ class IssueChange:
 class ProjectCreated:
     project_id: int
     organization_id: int
+    default_rules: bool = True  # False: the creator asked for no default alert rules
 
 
 digest_facts: Topic[Facts] = Topic("digest facts")

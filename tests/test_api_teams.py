@@ -84,6 +84,18 @@ def test_a_team_project_gets_its_team_a_default_key_and_rule(client, token, back
 
 
 @pytest.mark.django_db
+def test_default_rules_false_makes_a_project_without_the_default_rule(
+        client, token, backend, django_capture_on_commit_callbacks):
+    # tf: resource_project.go sends default_rules from its argument (false: no rules)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = send(client, "post", "/api/0/teams/alpha/backend/projects/", token,
+                       {"name": "Quiet", "default_rules": False})
+    assert created.status_code == 201
+    project = Project.objects.get(slug="quiet")
+    assert project.keys.exists() and not Rule.objects.filter(project=project).exists()
+
+
+@pytest.mark.django_db
 def test_project_team_access_is_added_with_201_and_removed_with_200(client, token, backend,
                                                                     web_project):
     url = "/api/0/projects/alpha/web/teams/backend/"

@@ -19,9 +19,10 @@ from errortrack.models import (
 
 @transaction.atomic
 def create_project(organization: Organization, slug: str, name: str = "", platform: str = "",
-                   teams: Iterable[Team] = ()) -> Project:
+                   teams: Iterable[Team] = (), default_rules: bool = True) -> Project:
     """Create a project with one active DSN key, as Sentry does. Once it commits, the apps
-    hear of it (signals.project_created: alerts gives it its default rule)."""
+    hear of it (signals.project_created: alerts gives it its default rule unless
+    `default_rules` is False, as Sentry's API takes it)."""
     slug = clean_new_slug(slug, "Project")
     name, platform = clean_name(name, "Project", default=slug), _clean_platform(platform)
     if organization.projects.filter(slug=slug).exists():
@@ -32,7 +33,8 @@ def create_project(organization: Organization, slug: str, name: str = "", platfo
     project.teams.set(teams)
     create_project_key(project)
     signals.project_created.publish_on_commit(
-        signals.ProjectCreated(project_id=project.pk, organization_id=organization.pk))
+        signals.ProjectCreated(project_id=project.pk, organization_id=organization.pk,
+                               default_rules=default_rules))
     return project
 
 

@@ -91,8 +91,8 @@ class TeamDetail(APIView):
 
 
 class NewProjectInput(drf.Serializer):
-    """Terraform's and MCP's body. `default_rules` is accepted; the project always gets the
-    alerts app's default rule (errortrack.signals.project_created), which one can delete."""
+    """Terraform's and MCP's body. `default_rules: false` (Terraform's default_rules
+    argument) makes a project without the alerts app's default rule."""
 
     name = drf.CharField(max_length=100)
     slug = drf.CharField(max_length=50, required=False, allow_blank=True)
@@ -115,7 +115,8 @@ class TeamProjectList(APIView):
         body = valid(NewProjectInput, request.data)
         project = actions.create_project(team.organization, slug_for(body, "project"),
                                          name=body["name"], platform=body.get("platform") or "",
-                                         teams=[team])
+                                         teams=[team],
+                                         default_rules=body.get("default_rules", True))
         return Response(serializers.project(project), status=201)
 
 
