@@ -9,6 +9,7 @@ from errortrack.api import (
     issues,
     organization_tags,
     organizations,
+    uploads,
     views,
 )
 
@@ -58,4 +59,11 @@ urlpatterns = [
 urlpatterns += [
     path(f"{ORG}/tags/", organization_tags.OrganizationTagList.as_view(),
          name="api-organization-tags"),
+]
+
+urlpatterns += [
+    path(f"{ORG}/repos/", uploads.RepositoryList.as_view(), name="api-organization-repos"),
+    path(f"{ORG}/chunk-upload/", uploads.ChunkUploadOptions.as_view(), name="api-chunk-upload"),
+    path(f"{PROJECT}/files/difs/assemble/", uploads.DifAssemble.as_view(),
+         name="api-difs-assemble"),
 ]
