@@ -289,7 +289,7 @@ class CheckInList(APIView):
 # Sentry lists uptime monitors apart (…/uptime/), so these are the cron monitors only.
 
 # Sentry's per-environment status for our monitor's state.
-ENVIRONMENT_STATUS = {CronMonitor.Status.WAITING: "active", CronMonitor.Status.OK: "ok",
+ENVIRONMENT_STATUS: dict[str, str] = {CronMonitor.Status.WAITING: "active", CronMonitor.Status.OK: "ok",
                       CronMonitor.Status.ERROR: "error"}
 
 
