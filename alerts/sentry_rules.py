@@ -101,6 +101,8 @@ def _entries(body: dict, key: str, required: bool) -> list[dict]:
         if len(entry) > MAX_KEYS or not all(_scalar(value) for value in entry.values()):
             raise ValidationError(f"{_short(entry['id'])[:100]}: at most {MAX_KEYS} keys, "
                                   f"each a string, number, boolean or null.")
+        if entry.get("name") in (None, ""):  # Terraform sends a computed name as ""
+            entry = {key: value for key, value in entry.items() if key != "name"}
         entries.append(dict(entry))
     return entries
 
@@ -278,14 +280,16 @@ def _action(project: Project, entry: dict, plan: Plan) -> None:
                               f"{_supported(ACTIONS)}.")
 
 
-def _match(body: dict, key: str, default: str | None, count: int) -> str:
+def _match(body: dict, key: str, default: str | None, count: int) -> str | None:
     """`all`/`any`/`none` where our rules mean the same: triggers are any-of, filters all-of,
     so another choice is taken only where it cannot differ."""
     value = body.get(key, default)
+    if not (value is None or isinstance(value, str)):
+        raise ValidationError(f"{key} must be all, any or none.")
     ours = "any" if key == "actionMatch" else "all"
-    same = {ours} | ({"all", "any"} if count <= 1 else set())
-    if key == "filterMatch" and count == 0:
-        same.add("none")
+    same: set[str | None] = {ours, *(("all", "any") if count <= 1 else ())}
+    if key == "filterMatch":  # optional: Terraform sends "" when it is not set
+        same |= {"", None, *(("none",) if count == 0 else ())}
     if value not in same:
         raise ValidationError(f"{key} {str(value)[:20]!r} is not supported here: errortrack "
                               f"rules fire on any condition and need all filters.")
@@ -343,7 +347,7 @@ def plan(project: Project, body: object) -> Plan:
     result.channels = list({channel.pk: channel for channel in result.channels}.values())
     result.form = {"conditions": conditions, "filters": filters, "actions": actions,
                    "action_match": _match(body, "actionMatch", None, len(result.triggers)),
-                   "filter_match": _match(body, "filterMatch", "all", len(filters)),
+                   "filter_match": _match(body, "filterMatch", "all", len(filters)) or "",
                    "owner": _owner(project, body.get("owner"))}
     return result
 

@@ -241,6 +241,19 @@ def test_email_without_a_fallthrough_gets_sentrys_default(call, alice, channels)
 
 
 @pytest.mark.django_db
+def test_terraforms_unset_filter_match_and_computed_names_are_taken(call, alice, channels):
+    """Terraform sends an unset `filter_match` as "" and a computed `name` as "" (Go
+    `ValueString()` of a null, `ValueStringPointer()` of an unknown)."""
+    body = {**terraform_body(channels), "filterMatch": "",
+            "conditions": [{"id": FIRST_SEEN, "name": ""}]}
+    created = call(alice, "post", RULES, body)
+    assert created.status_code == 201, created.json()
+    rule = created.json()
+    assert rule["filterMatch"] == ""
+    assert rule["conditions"] == [{"id": FIRST_SEEN, "name": "A new issue is created"}]
+
+
+@pytest.mark.django_db
 def test_the_list_pages(call, alice, channels):
     for n in range(3):
         call(alice, "post", RULES, {**terraform_body(channels), "name": f"r{n}"})
@@ -294,6 +307,8 @@ def test_what_we_cannot_honour_is_a_400_that_names_it(call, alice, channels, key
 @pytest.mark.parametrize("changes,named", [
     ({"actionMatch": "all"}, "actionMatch"),  # several conditions: all ≠ any
     ({"actionMatch": "none"}, "actionMatch"),
+    ({"actionMatch": ["any"]}, "actionMatch"),
+    ({"filterMatch": {"all": 1}}, "filterMatch"),
     ({"filterMatch": "any"}, "filterMatch"),  # several filters: any ≠ all
     ({"conditions": []}, "condition"),
     ({"actions": []}, "action"),
