@@ -18,6 +18,7 @@ from errortrack.models import (
     Activity,
     ApiToken,
     Event,
+    EventAttachment,
     Issue,
     Member,
     Organization,
@@ -228,6 +229,19 @@ def get_event_for_user(user: Visitor, org_slug: str, project_slug: str, event_id
     if event is None:
         raise Http404("No such event.")
     return event
+
+
+def get_attachment_for_user(user: Visitor, org_slug: str, project_slug: str, event_id: str,
+                            attachment_id: str) -> EventAttachment:
+    """An attachment of an event the user may see (its bytes deferred: read them on their
+    own); 404 for anything else, an attachment of another event included."""
+    event = get_event_for_user(user, org_slug, project_slug, event_id)
+    pk = object_id_or_404(attachment_id, "No such attachment.")
+    attachment = (EventAttachment.objects.defer("data")
+                  .filter(project_id=event.project_id, event_id=event.event_id, pk=pk).first())
+    if attachment is None:
+        raise Http404("No such attachment.")
+    return attachment
 
 
 MAX_IDS_PER_FORM = 1000

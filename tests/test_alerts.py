@@ -206,10 +206,12 @@ def test_slack_gets_block_kit_with_event_text_escaped(receiver, digest, alice, w
     deliver_due(timezone.now())
     [request] = sent_to(receiver, "/slack")
     body = request.json()
-    section = body["attachments"][0]["blocks"][0]["text"]["text"]
-    assert "&lt;!channel&gt;" in section and "<!channel>" not in section
+    title = body["attachments"][0]["blocks"][1]["text"]
+    assert title["type"] == "plain_text"
+    assert "&lt;!channel&gt;" in title["text"] and "<!channel>" not in title["text"]
+    assert "<!channel>" not in body["text"] and body["mrkdwn"] is False
     assert body["attachments"][0]["color"] == "#e03e2f"
-    assert body["attachments"][0]["blocks"][2]["elements"][0]["url"].endswith("/")
+    assert body["attachments"][0]["blocks"][-1]["elements"][0]["url"].endswith("/")
 
 
 @pytest.mark.django_db

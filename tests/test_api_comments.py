@@ -98,3 +98,47 @@ def test_writing_a_comment_needs_event_write(as_user, issue, alice):
 def test_unknown_comment_ids_are_404(as_user, issue, alice, comment_id):
     response = as_user(alice, "put", f"{comments_url(issue)}{comment_id}/", {"text": "x"})
     assert response.status_code == 404
+
+
+def notes_url(issue, org: bool = True) -> str:
+    return comments_url(issue, org).replace("/comments/", "/notes/")
+
+
+@pytest.mark.django_db
+def test_notes_are_comments_under_sentrys_own_name(as_user, issue, bob):
+    """MCP add_issue_note posts `{text}` to `…/issues/{id}/notes/` and parses the answer as an
+    activity: id, type, dateCreated (a datetime), user, data (mcp: client.ts
+    createIssueComment, schema.ts IssueCommentSchema)."""
+    url = f"/api/0/organizations/alpha/issues/{issue.short_id_display}/notes/"
+    posted = as_user(bob, "post", url, {"text": "seen in prod"})
+    assert posted.status_code == 201
+    note = posted.json()
+    assert isinstance(note["id"], str) and note["type"] == "note"
+    assert note["data"] == {"text": "seen in prod"} and note["dateCreated"].endswith("Z")
+    assert note["user"]["id"] == str(bob.pk)
+    assert [c["id"] for c in as_user(bob, "get", notes_url(issue, org=False)).json()] == [
+        note["id"]]
+    edited = as_user(bob, "put", f"{notes_url(issue)}{note['id']}/", {"text": "fixed"})
+    assert edited.json()["data"]["text"] == "fixed"
+    assert as_user(bob, "delete", f"{notes_url(issue)}{note['id']}/").status_code == 204
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [{}, {"text": ""}, {"text": {"a": 1}}, {"text": "x" * 10_001},
+                                  {"text": ["a"]}, [], "text", {"note": "hi"}])
+def test_bad_notes_are_a_400_with_a_detail(as_user, issue, alice, body):
+    response = as_user(alice, "post", notes_url(issue), body)
+    assert response.status_code == 400 and response.json()["detail"]
+    assert not Activity.objects.filter(kind=Activity.Kind.NOTE).exists()
+
+
+@pytest.mark.django_db
+def test_notes_of_another_tenant_or_without_a_scope(as_user, issue, alice, charlie):
+    assert as_user(charlie, "post", notes_url(issue), {"text": "hi"}).status_code == 404
+    assert as_user(charlie, "post", notes_url(issue, org=False), {"text": "hi"}
+                   ).status_code == 404
+    read_only = as_user(alice, "post", notes_url(issue), {"text": "hi"}, scopes=["event:read"])
+    assert read_only.status_code == 403 and read_only.json()["detail"]
+    assert as_user(alice, "post", "/api/0/organizations/alpha/issues/abc/notes/",
+                   {"text": "hi"}).status_code == 404
+    assert not Activity.objects.filter(kind=Activity.Kind.NOTE).exists()

@@ -5,6 +5,8 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
 from errortrack import actions
 from errortrack.api import serializers
@@ -98,8 +100,10 @@ def test_default_query_is_unresolved_and_an_empty_query_is_everything(api, issue
 
 @pytest.mark.django_db
 def test_sort_environment_and_stats_period(api, issues):
+    # On the organization list the series is groupStatsPeriod (statsPeriod is the range:
+    # tests/test_api_issue_ranges.py); on the project list it is statsPeriod.
     by_freq = api("get", "/api/0/organizations/alpha/issues/", sort="freq", query="",
-                  statsPeriod="14d").json()
+                  groupStatsPeriod="14d").json()
     assert by_freq[0]["title"] == "KeyError: 'sku'" and len(by_freq[0]["stats"]["14d"]) == 14
     daily = dict(by_freq[0]["stats"]["14d"])
     assert daily[slot_of(issues["KeyError"].last_seen, 86400)] == 2 and sum(daily.values()) == 2
@@ -167,7 +171,8 @@ def test_resolve_ignore_and_unresolve_one_issue(api, issues, alice):
     assert api("put", url, {"status": "resolved"}).json()["status"] == "resolved"
     assert api("get", url).json()["status"] == "resolved"
     body = api("put", url, {"status": "resolvedInNextRelease"}).json()
-    assert body == {"status": "resolved", "statusDetails": {"inNextRelease": True}}
+    assert (body["id"], body["status"]) == (str(issue.pk), "resolved")
+    assert body["statusDetails"] == {"inNextRelease": True}
     assert api("get", url).json()["statusDetails"] == {"inNextRelease": True}
     api("put", url, {"status": "ignored", "statusDetails": {"ignoreDuration": 30}})
     issue.refresh_from_db()
@@ -304,3 +309,98 @@ def test_monitor_issues_show_their_category_and_can_be_searched(api, issues, web
     assert latest.json()["contexts"]["monitor"]["slug"] == "nightly"
     bad = api("get", PROJECT_ISSUES, query="issue.category:perf")
     assert bad.status_code == 400 and "Unknown issue category" in bad.json()["detail"]
+
+
+ISSUE_KEYS = {"id", "shortId", "title", "firstSeen", "lastSeen", "count", "userCount",
+              "permalink", "project", "status", "culprit"}
+
+
+@pytest.mark.django_db
+def test_a_put_of_one_issue_answers_the_whole_updated_issue_as_mcp_needs(api, issues, bob):
+    """MCP update_issue parses the answer with IssueSchema and fails on anything else (mcp:
+    api-client/client.ts updateIssue, schema.ts IssueSchema: permalink must be a URL)."""
+    issue = issues["KeyError"]
+    url = f"/api/0/organizations/alpha/issues/{issue.short_id_display}/"
+    body = {"status": "ignored", "assignedTo": f"user:{bob.pk}",
+            "substatus": "archived_until_escalating", "ignoreDuration": 60, "ignoreCount": 10,
+            "ignoreWindow": 30, "ignoreUserCount": 3, "ignoreUserWindow": 60}
+    response = api("put", url, body)
+    assert response.status_code == 200, response.json()
+    updated = response.json()
+    assert set(updated) >= ISSUE_KEYS and updated["id"] == str(issue.pk)
+    assert updated["status"] == "ignored" and updated["assignedTo"]["id"] == str(bob.pk)
+    assert updated["permalink"].startswith(("http://", "https://"))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", updated["lastSeen"])
+    issue.refresh_from_db()
+    assert issue.ignore_until is not None  # the duration is kept; the thresholds are not
+    minutes = (issue.ignore_until - timezone.now()).total_seconds() / 60
+    assert 58 < minutes <= 60
+
+
+@pytest.mark.django_db
+def test_gitlab_updates_through_the_legacy_path_and_reads_the_issue_back(api, issues):
+    issue = issues["TypeError"]
+    response = api("put", f"/api/0/issues/{issue.pk}/", {"status": "resolved"})
+    assert response.status_code == 200
+    assert response.json()["status"] == "resolved" and response.json()["id"] == str(issue.pk)
+
+
+@pytest.mark.django_db
+def test_a_bulk_put_keeps_answering_sentrys_echo(api, issues):
+    response = api("put", PROJECT_ISSUES, {"status": "resolved"}, id=[issues["KeyError"].pk])
+    assert response.json() == {"status": "resolved", "statusDetails": {}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [{"ignoreCount": "lots"}, {"ignoreDuration": -1},
+                                  {"status": "ignored", "ignoreDuration": 10 ** 30},
+                                  {"ignoreUserWindow": [1]}, {"substatus": {"a": 1}},
+                                  {"status": None}])
+def test_hostile_mcp_fields_are_a_400(api, issues, body):
+    response = api("put", f"/api/0/organizations/alpha/issues/{issues['KeyError'].pk}/", body)
+    assert response.status_code == 400 and response.json()
+
+
+@pytest.mark.django_db
+def test_another_tenant_cannot_update_or_read_an_issue(api, issues, charlie):
+    token = actions.create_api_token(charlie, "c", ["event:admin"])[1]
+    issue = issues["KeyError"]
+    for url in (f"/api/0/issues/{issue.pk}/", f"/api/0/organizations/alpha/issues/{issue.pk}/",
+                f"/api/0/organizations/beta/issues/{issue.pk}/"):
+        assert api("put", url, {"status": "resolved"}, token_value=token).status_code == 404
+        assert api("get", url, token_value=token).status_code == 404
+    issue.refresh_from_db()
+    assert issue.status == "unresolved"
+
+
+@pytest.mark.django_db
+def test_the_issue_detail_has_what_gitlab_reads(api, web_project):
+    """gl: lib/error_tracking/sentry_client/issue.rb `map_to_detailed_error` reads level,
+    logger, firstRelease/lastRelease {version, shortVersion, lastCommit}, annotations (HTML
+    strings), pluginIssues, stats["24h"] and a numeric id."""
+    digest_events(web_project, error_event(release="shop@1.2.0", logger="shop.checkout",
+                                           timestamp=NOW.timestamp() - 60),
+                  error_event(release="0f" * 20, logger="shop.checkout",
+                              timestamp=NOW.timestamp()), at=NOW)
+    issue = Issue.objects.get()
+    body = api("get", f"/api/0/issues/{issue.pk}/").json()
+    assert body["id"].isdecimal() and body["level"] == "error"
+    assert body["logger"] == "shop.checkout"
+    first, last = body["firstRelease"], body["lastRelease"]
+    assert (first["version"], first["shortVersion"], first["lastCommit"]) == (
+        "shop@1.2.0", "1.2.0", None)
+    assert (last["version"], last["shortVersion"]) == ("0f" * 20, ("0f" * 20)[:12])
+    assert first["dateCreated"].endswith("Z")
+    assert body["annotations"] == [] and body["pluginIssues"] == []
+    assert len(body["stats"]["24h"]) == 24 and body["count"] == "2"
+    assert isinstance(body["userCount"], int) and isinstance(body["numComments"], int)
+    assert body["assignedTo"] is None and body["userReportCount"] == 0
+    assert body["permalink"] == (f"{settings.BASE_URL}/organizations/alpha/issues/"
+                                 f"{issue.pk}/")
+
+
+@pytest.mark.django_db
+def test_an_issue_without_releases_has_null_ones(api, issues):
+    body = api("get", f"/api/0/issues/{issues['KeyError'].pk}/").json()
+    assert body["firstRelease"] is None and body["lastRelease"] is None
+    assert body["logger"] is None

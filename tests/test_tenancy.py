@@ -15,7 +15,7 @@ from django.utils import timezone
 from alerts.models import Channel, Rule
 from errortrack import actions
 from errortrack.digest.consume import consume_inbox
-from errortrack.models import ApiToken, InboxItem, Issue
+from errortrack.models import ApiToken, EventAttachment, InboxItem, Issue
 from health import actions as monitor_actions
 
 # Routes that name no tenant object, and why each may answer an outsider.
@@ -78,7 +78,17 @@ def tenant_parameters(alpha, web_project, issue=None) -> dict[str, str]:
             web_project, {"slug": "alpha-nightly", "schedule": "0 3 * * *"},
             timezone.now()).slug,
         "team_slug": actions.create_team(alpha, "alpha-team").slug,
+        "attachment_id": str(attached_file(issue.events.get()).pk),
     }
+
+
+def attached_file(event):
+    """A file attached to alice's event, made as every one is: an inbox item, the digest."""
+    InboxItem.objects.create(project_id=event.project_id, item_type="attachment",
+                             event_id=event.event_id, payload=b"alpha's file",
+                             headers={"item": {"type": "attachment", "filename": "a.txt"}})
+    consume_inbox(timezone.now())
+    return EventAttachment.objects.get(event_id=event.event_id)
 
 
 def owner_of(organization):

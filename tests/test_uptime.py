@@ -217,8 +217,8 @@ def test_down_and_back_sends_one_alert_and_one_recovery_notice(
     assert [i["event_action"] for i in incidents] == ["trigger", "resolve"]
     assert incidents[0]["dedup_key"] == incidents[1]["dedup_key"]
     # The default rule mails the members: once down, once recovered.
-    assert [m["Subject"].split("]")[1].split(":")[0].strip() for m in smtp.messages] == [
-        "Uptime monitor down", "Uptime monitor recovered"]
+    assert [m["Subject"].split(":")[0] for m in smtp.messages] == [
+        "[web] Uptime monitor down", "[Recovered] [web] Uptime monitor recovered"]
     assert Delivery.objects.filter(status="sent").count() == 6
     assert UptimeResult.objects.filter(monitor=monitor).count() == 8
 

@@ -4,10 +4,20 @@ A NotifyError says whether a failure is permanent (the channel is misconfigured:
 failing, do not retry) or transient (retry later, honouring Retry-After when given).
 """
 
+import re
+
 import orjson
 from django.core.exceptions import ValidationError
 
 from errortrack import outbound
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def one_line(text: object) -> str:
+    """`text` on one line without control characters: an email subject or a PagerDuty summary
+    must not carry a newline (header injection, a second line nobody expects)."""
+    return " ".join(CONTROL.sub(" ", str(text)).split())
 
 
 class NotifyError(Exception):

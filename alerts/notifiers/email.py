@@ -1,4 +1,9 @@
-"""Email through Django's backend (EMAIL_URL), as HTML and text."""
+"""Email through Django's backend (EMAIL_URL), as HTML and text.
+
+Event data is inert: the subject is one line without control characters (no header
+injection), the text body is plain text, and the HTML body is autoescaped by its template.
+A recovery's subject starts with [Recovered] (a monitor) or [Resolved].
+"""
 
 import smtplib
 
@@ -7,9 +12,21 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.template.loader import render_to_string
 
-from alerts.notifiers.base import Notifier, NotifyError
+from alerts.message import headline, monitor_line, recovery_label
+from alerts.notifiers.base import Notifier, NotifyError, one_line
 
 MAX_ADDRESSES = 50
+MAX_SUBJECT = 200
+
+
+def context(action: str, message: dict) -> dict:
+    return {"action": action, "message": message, "headline": headline(action, message),
+            "recovery": recovery_label(action, message), "monitor": monitor_line(message)}
+
+
+def subject(action: str, message: dict) -> str:
+    return one_line(render_to_string("alerts/email_subject.txt",
+                                     context(action, message)))[:MAX_SUBJECT]
 
 
 class EmailNotifier(Notifier):
@@ -28,11 +45,10 @@ class EmailNotifier(Notifier):
         to = recipients or self.config.get("addresses") or []
         if not to:
             raise NotifyError("no recipients", permanent=True)
-        context = {"action": action, "message": message}
-        subject = render_to_string("alerts/email_subject.txt", context).strip()[:200]
-        mail = EmailMultiAlternatives(subject, render_to_string("alerts/email.txt", context),
-                                      to=to)
-        mail.attach_alternative(render_to_string("alerts/email.html", context), "text/html")
+        values = context(action, message)
+        mail = EmailMultiAlternatives(subject(action, message),
+                                      render_to_string("alerts/email.txt", values), to=to)
+        mail.attach_alternative(render_to_string("alerts/email.html", values), "text/html")
         try:
             mail.send()
         except smtplib.SMTPRecipientsRefused as exc:

@@ -1,10 +1,14 @@
 """PagerDuty Events API v2: `trigger` with one dedup_key per issue, `resolve` with the same key
-when the issue is resolved, so incidents close by themselves."""
+when the issue is resolved, so incidents close by themselves.
+
+The summary is one line without control characters; custom details are JSON values, exactly
+the event's text (JSON encoding is their escaping; PagerDuty shows them as text)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from alerts.notifiers.base import Notifier, post_json
+from alerts.message import monitor_line
+from alerts.notifiers.base import Notifier, one_line, post_json
 
 SEVERITY = {"fatal": "critical", "error": "error", "warning": "warning", "info": "info",
             "debug": "info"}
@@ -14,22 +18,47 @@ def dedup_key(message: dict) -> str:
     return message.get("dedup_key") or f"errortrack-issue-{message['issue_id']}"
 
 
+MAX_SUMMARY = 1024  # PagerDuty's limit
+
+
+def summary(message: dict) -> str:
+    text = f"[{message['project']['slug']}] {message['title']}"
+    monitor = monitor_line(message)
+    return one_line(f"{text} · {monitor}" if monitor else text)[:MAX_SUMMARY]
+
+
+def custom_details(message: dict) -> dict:
+    details = {key: message.get(key) for key in (
+        "short_id", "level", "environment", "release", "count", "users", "first_seen",
+        "last_seen", "reason_text", "culprit")}
+    details["tags"] = dict(message.get("tags") or [])
+    if message.get("monitor"):
+        details["monitor"] = message["monitor"]
+    return details
+
+
+def links(message: dict) -> list[dict]:
+    found = [{"href": message["url"], "text": f"{message['short_id']} in errortrack"}]
+    monitor = message.get("monitor") or {}
+    if monitor.get("url"):
+        found.append({"href": monitor["url"], "text": one_line(
+            f"Monitor {monitor.get('name') or monitor.get('slug')}")[:200]})
+    return found
+
+
 def event(routing_key: str, action: str, message: dict) -> dict:
     body = {"routing_key": routing_key, "event_action": action, "dedup_key": dedup_key(message)}
     if action == "resolve":
         return body
     return {**body, "payload": {
-        "summary": f"[{message['project']['slug']}] {message['title']}"[:1024],
-        "source": message["culprit"] or message["project"]["slug"],
+        "summary": summary(message),
+        "source": one_line(message["culprit"] or message["project"]["slug"])[:255],
         "severity": SEVERITY.get(message["level"], "error"),
         "component": message["project"]["slug"],
         "group": message["organization"],
         "class": message["reason"],
-        "custom_details": {key: message[key] for key in (
-            "short_id", "level", "environment", "release", "count", "users", "first_seen",
-            "last_seen", "reason_text")},
-    }, "links": [{"href": message["url"], "text": f"{message['short_id']} in errortrack"}],
-        "client": "errortrack", "client_url": message["url"]}
+        "custom_details": custom_details(message),
+    }, "links": links(message), "client": "errortrack", "client_url": message["url"]}
 
 
 class PagerDutyNotifier(Notifier):

@@ -17,6 +17,12 @@ from errortrack.actions.comments import (
     delete_comment,
     edit_comment,
 )
+from errortrack.actions.feedback import (
+    MAX_REPORT_COMMENTS,
+    MAX_REPORT_EMAIL,
+    MAX_REPORT_NAME,
+    create_user_report,
+)
 from errortrack.actions.issues import (
     STATUS_ACTIVITY,
     assign_issue,
@@ -61,6 +67,9 @@ from errortrack.actions.projects import (
 __all__ = [
     "MAX_COMMENT_LENGTH",
     "MAX_RATE_LIMIT_COUNT",
+    "MAX_REPORT_COMMENTS",
+    "MAX_REPORT_EMAIL",
+    "MAX_REPORT_NAME",
     "MAX_RETENTION_DAYS",
     "MAX_SCRUB_FIELDS",
     "MAX_SCRUB_FIELD_LENGTH",
@@ -78,6 +87,7 @@ __all__ = [
     "create_project",
     "create_project_key",
     "create_team",
+    "create_user_report",
     "delete_comment",
     "delete_issue",
     "delete_team",

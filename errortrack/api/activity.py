@@ -1,14 +1,16 @@
 """An issue's activity and comments, as Sentry's `…/issues/{id}/activities/` and
-`…/issues/{id}/comments/[{comment_id}/]` (comments are activity of type `note`)."""
+`…/issues/{id}/comments/[{comment_id}/]`, also under Sentry's own name `…/notes/` (the MCP
+server's add_issue_note posts there); comments are activity of type `note`."""
 
 from rest_framework import serializers as drf
+from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ValidationError as BodyError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from errortrack import access, actions
 from errortrack.api import serializers
-from errortrack.api.organizations import valid
 from errortrack.api.pagination import paginate
 from errortrack.api.schema import detail, extend_schema, listing
 from errortrack.models import Activity
@@ -20,6 +22,26 @@ COMMENT_SCOPES = {"GET": "event:read", "POST": "event:write", "PUT": "event:writ
 
 class CommentInput(drf.Serializer):
     text = drf.CharField(max_length=actions.MAX_COMMENT_LENGTH, trim_whitespace=True)
+
+
+def valid_body(serializer_class: type[drf.Serializer], data: object) -> dict:
+    """A request body checked by `serializer_class`; what is wrong in it is a 400 whose
+    `detail` names each field, as Sentry's clients show errors."""
+    serializer = serializer_class(data=data)
+    try:
+        serializer.is_valid(raise_exception=True)
+    except BodyError as error:
+        raise ParseError(_messages(error.detail)) from None
+    return serializer.validated_data
+
+
+def _messages(detail: object, field: str = "") -> str:
+    if isinstance(detail, dict):
+        return " ".join(_messages(value, str(key) if key != "non_field_errors" else "")
+                        for key, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(_messages(item, field) for item in detail)
+    return f"{field}: {detail}" if field else str(detail)
 
 
 def activity_json(issue_id: int) -> list[dict]:
@@ -50,7 +72,7 @@ class IssueCommentList(APIView):
     @detail(request=CommentInput, status=201)
     def post(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_rw_issue_for_user(request.user, issue_id, org_slug)
-        text = valid(CommentInput, request.data)["text"]
+        text = valid_body(CommentInput, request.data)["text"]
         comment = actions.add_comment(issue, access.signed_in_user(request), text)
         comment.refresh_from_db()
         return Response(serializers.activity(comment), status=201)
@@ -74,7 +96,7 @@ class IssueCommentDetail(APIView):
             org_slug: str | None = None) -> Response:
         issue = access.get_rw_issue_for_user(request.user, issue_id, org_slug)
         comment = access.get_comment_for_user(request.user, issue, comment_id, authored=True)
-        text = valid(CommentInput, request.data)["text"]
+        text = valid_body(CommentInput, request.data)["text"]
         return Response(serializers.activity(actions.edit_comment(comment, text)))
 
     @extend_schema(responses={204: None})

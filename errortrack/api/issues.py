@@ -4,9 +4,18 @@ Routes (as Sentry's):
 - `GET|PUT|DELETE /api/0/projects/{org}/{project}/issues/` and `/organizations/{org}/issues/`
 - `GET|PUT|DELETE /api/0/organizations/{org}/issues/{id}/` and the legacy `/api/0/issues/{id}/`
 
+The organization list reads `statsPeriod` (or `start`/`end`) as its time range and
+`groupStatsPeriod` as the `stats` series; the deprecated project list has no range and reads
+`statsPeriod` as the series. Both answer a query that names an event id, or a short id with
+`shortIdLookup=1`, with that issue alone (`X-Sentry-Direct-Hit: 1`), as Sentry does.
+
 Bulk PUT/DELETE take `?id=` (repeatable), or else apply to what `query` and `status` match: with
-neither, to every issue (what `sentry-cli issues … --all` sends).
+neither, to every issue (what `sentry-cli issues … --all` sends). They answer Sentry's echo of
+the change; a PUT of one issue answers the whole updated issue (the MCP server's update_issue
+parses nothing else).
 """
+
+from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -25,38 +34,58 @@ from errortrack.api.activity import activity_json
 from errortrack.api.organizations import valid
 from errortrack.api.pagination import paginate
 from errortrack.api.schema import ISSUE_FILTERS, detail, extend_schema, listing
+from errortrack.api.timerange import time_range
 from errortrack.models import Issue, Organization, Project
 from errortrack.queries import search
 from errortrack.queries.assignees import resolve_assignee
-from errortrack.queries.issues import matching_issues
+from errortrack.queries.events import find_event
+from errortrack.queries.feedback import issue_reports
+from errortrack.queries.issues import (
+    EVENT_ID,
+    direct_hits,
+    issue_releases,
+    matching_issues,
+    seen_between,
+)
 
 ISSUE_SCOPES = {"GET": "event:read", "PUT": "event:write", "DELETE": "event:admin"}
 MAX_BULK = 1000
 STATUSES = ["resolved", "resolvedInNextRelease", "unresolved", "ignored", "muted"]
+STATS_SERIES = ("", "24h", "14d", "auto")
+DEFAULT_RANGE = "90d"  # Sentry's, when neither statsPeriod nor start/end is given
 
 
-def _stats_period(request: Request, default: str = "24h") -> str | None:
-    period = request.query_params.get("statsPeriod",
-                                      request.query_params.get("groupStatsPeriod", default))
-    if period not in ("", "24h", "14d", "auto"):
-        raise ParseError("statsPeriod must be 24h, 14d or empty.")
+def _stats_series(request: Request, *names: str) -> str | None:
+    """The `stats` series the first of `names` present asks for: 24h by default, none for "".
+    `auto` (Sentry: a series over the time range) gives the 24h series: we keep none other."""
+    name = next((name for name in names if name in request.query_params), names[0])
+    period = request.query_params.get(name, "24h")
+    if period not in STATS_SERIES:
+        raise ParseError(f"{name} must be 24h, 14d, auto or empty.")
     return "24h" if period == "auto" else (period or None)
+
+
+def scoped_issues(request: Request, organization: Organization,
+                  project: Project | None) -> QuerySet[Issue]:
+    """The issues a request may name: the project's, or the organization's in the projects
+    `project=` names (`-1` or none: all)."""
+    issues = Issue.objects.filter(project__organization=organization, merged_into__isnull=True)
+    if project is not None:
+        return issues.filter(project=project)
+    wanted = [p for p in request.query_params.getlist("project") if p not in ("", "-1")]
+    if wanted:
+        project_ids = access.object_ids(wanted)
+        if project_ids is None:
+            raise ParseError("project must be project ids.")
+        issues = issues.filter(project_id__in=project_ids)
+    return issues
 
 
 def filtered_issues(request: Request, organization: Organization, project: Project | None,
                     default_query: str = "is:unresolved") -> QuerySet[Issue]:
     """The issues a list or bulk request means: ids, or the query (by default unresolved ones
     for a list, all of them for a bulk change), status, projects, environments; sorted."""
-    issues = Issue.objects.filter(project__organization=organization, merged_into__isnull=True)
-    if project is not None:
-        issues = issues.filter(project=project)
-    else:
-        wanted = [p for p in request.query_params.getlist("project") if p not in ("", "-1")]
-        if wanted:
-            project_ids = access.object_ids(wanted)
-            if project_ids is None:
-                raise ParseError("project must be project ids.")
-            issues = issues.filter(project_id__in=project_ids)
+    issues = scoped_issues(request, organization, project)
     ids = request.query_params.getlist("id")
     if ids:
         issue_ids = access.object_ids(ids)
@@ -75,6 +104,15 @@ def filtered_issues(request: Request, organization: Organization, project: Proje
         raise ParseError(str(error)) from None
 
 
+def issue_body(issue: Issue, user: User, now: datetime) -> dict:
+    """One issue as its detail route answers it (and a PUT of it)."""
+    latest = find_event(issue, None)
+    logger = latest.data.get("logger") if latest is not None else None
+    return serializers.issue_detail(issue, user, now, issue_releases(issue),
+                                    logger if isinstance(logger, str) else None,
+                                    issue_reports(issue).count(), activity_json(issue.pk))
+
+
 class IssueUpdate(drf.Serializer):
     """A PUT body; the field names are Sentry's (camelCase)."""
 
@@ -82,6 +120,13 @@ class IssueUpdate(drf.Serializer):
     statusDetails = drf.DictField(required=False, allow_null=True)
     substatus = drf.CharField(required=False, allow_null=True)
     snoozeDuration = drf.IntegerField(required=False, allow_null=True, min_value=1)  # sentry-cli
+    # The MCP server's update_issue sends these beside status; a duration (minutes) is kept,
+    # the count and user thresholds are accepted and not kept (no such ignore rules here).
+    ignoreDuration = drf.IntegerField(required=False, allow_null=True, min_value=1)
+    ignoreCount = drf.IntegerField(required=False, allow_null=True, min_value=0)
+    ignoreWindow = drf.IntegerField(required=False, allow_null=True, min_value=0)
+    ignoreUserCount = drf.IntegerField(required=False, allow_null=True, min_value=0)
+    ignoreUserWindow = drf.IntegerField(required=False, allow_null=True, min_value=0)
     assignedTo = drf.CharField(required=False, allow_null=True, allow_blank=True)
     hasSeen = drf.BooleanField(required=False)
     isBookmarked = drf.BooleanField(required=False)
@@ -99,7 +144,8 @@ def apply_update(issues: list[Issue], body: dict, user: User,
         status = body["status"]
         in_next = status == "resolvedInNextRelease" or bool(details.get("inNextRelease"))
         status = {"resolvedInNextRelease": "resolved", "muted": "ignored"}.get(status, status)
-        minutes = body.get("snoozeDuration") or details.get("ignoreDuration")
+        minutes = (body.get("snoozeDuration") or body.get("ignoreDuration")
+                   or details.get("ignoreDuration"))
         if minutes is not None and not (isinstance(minutes, int) and minutes > 0):
             raise ValidationError("ignoreDuration must be a whole number of minutes.")
         for issue in issues:
@@ -139,14 +185,36 @@ class IssueList(APIView):
 
     @listing(*ISSUE_FILTERS)
     def get(self, request: Request, org_slug: str, project_slug: str | None = None) -> Response:
+        now = timezone.now()
         organization, project = self.scope(request, org_slug, project_slug)
-        issues = filtered_issues(request, organization, project).select_related(
-            "project__organization", "assigned_user", "assigned_team")
-        page = paginate(request, issues)
         user = access.signed_in_user(request)
-        return Response(serializers.issues(page.items, user, timezone.now(),
-                                           _stats_period(request)),
+        params = request.query_params
+        series = _stats_series(request, "groupStatsPeriod") if project is None else (
+            _stats_series(request, "statsPeriod", "groupStatsPeriod"))
+        span = time_range(params, now, DEFAULT_RANGE) if project is None else None
+        query = params.get("query", "")
+        hits = direct_hits(scoped_issues(request, organization, project), query,
+                           params.get("shortIdLookup") == "1")
+        if hits is not None:
+            return self.direct_hit(request, hits, user, now, series, query)
+        issues = filtered_issues(request, organization, project)
+        if span is not None and not params.getlist("id"):
+            issues = seen_between(issues, span.start, span.end)
+        page = paginate(request, issues.select_related(
+            "project__organization", "assigned_user", "assigned_team"))
+        return Response(serializers.issues(page.items, user, now, series),
                         headers={"Link": page.link})
+
+    @staticmethod
+    def direct_hit(request: Request, hits: list[Issue], user: User, now: datetime,
+                   series: str | None, query: str) -> Response:
+        """The issues an event id or a short id names, whatever the range and status."""
+        page = paginate(request, hits)
+        body = serializers.issues(page.items, user, now, series)
+        event_id = query.strip().replace("-", "").lower()
+        for item in body if EVENT_ID.match(event_id) else []:
+            item["matchingEventId"] = event_id
+        return Response(body, headers={"Link": page.link, "X-Sentry-Direct-Hit": "1"})
 
     @extend_schema(parameters=ISSUE_FILTERS, request=IssueUpdate, responses={200: dict})
     def put(self, request: Request, org_slug: str, project_slug: str | None = None) -> Response:
@@ -184,18 +252,18 @@ class IssueDetail(APIView):
     @detail()
     def get(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
         issue = access.get_issue_for_user(request.user, issue_id, org_slug)
-        [body] = serializers.issues([issue], access.signed_in_user(request), timezone.now(),
-                                    "24h")
-        return Response({**body, "activity": activity_json(issue.pk)})
+        return Response(issue_body(issue, access.signed_in_user(request), timezone.now()))
 
     @detail(request=IssueUpdate)
     def put(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:
+        now = timezone.now()
         issue = access.get_rw_issue_for_user(request.user, issue_id, org_slug)
+        user = access.signed_in_user(request)
         body = valid(IssueUpdate, request.data)
         with transaction.atomic():
-            result = apply_update([issue], body, access.signed_in_user(request),
-                                  issue.project.organization)
-        return Response(result)
+            apply_update([issue], body, user, issue.project.organization)
+        updated = access.get_issue_for_user(request.user, str(issue.pk))
+        return Response(issue_body(updated, user, now))
 
     @extend_schema(responses={202: None})
     def delete(self, request: Request, issue_id: str, org_slug: str | None = None) -> Response:

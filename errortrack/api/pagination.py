@@ -30,6 +30,8 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
         return default
     if not raw.isdecimal():
         raise ParseError(f"{name} must be a whole number.")
+    if len(raw.lstrip("0")) > 9:  # beyond any cap (and int() refuses over 4,300 digits): the cap
+        return high
     return max(low, min(high, int(raw)))
 
 
@@ -38,7 +40,8 @@ def cursor_offset(request: Request) -> int:
     if not raw:
         return 0
     parts = raw.split(":")
-    if len(parts) != 3 or not all(part.lstrip("-").isdecimal() for part in parts):
+    if len(parts) != 3 or not all(part.lstrip("-").isdecimal() and len(part) <= 19
+                                  for part in parts):
         raise ParseError("cursor must look like 0:100:0.")
     offset = int(parts[1])
     if not 0 <= offset <= MAX_OFFSET:

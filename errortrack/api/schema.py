@@ -25,11 +25,27 @@ PAGE = [query("cursor", "Sentry's cursor, `0:<offset>:<is_prev>`, from the Link 
 ISSUE_FILTERS = [
     query("query", "Sentry search syntax; default `is:unresolved`, empty for all"),
     query("sort", "date, new, freq or user"),
-    query("statsPeriod", "24h (default), 14d or empty"),
+    query("statsPeriod", "Organization lists: the time range (30d, 24h, …; default 90d, "
+                         "empty for all time); project lists: the stats series (24h, 14d, "
+                         "empty)"),
+    query("start", "Organization lists: the range's start (ISO 8601, naive is UTC)"),
+    query("end", "Organization lists: the range's end"),
+    query("groupStatsPeriod", "Organization lists: the stats series: 24h (default), 14d, "
+                              "auto or empty"),
+    query("shortIdLookup", "1: a query that is a short id (WEB-12) returns that issue"),
     query("environment", "Only issues seen in these environments", many=True),
     query("project", "Organization lists: project ids (-1 for all)", many=True),
     query("status", "resolved, unresolved, ignored or muted"),
     query("id", "Bulk changes: these issue ids", many=True),
+]
+EVENT_FILTERS = [
+    query("full", "true for whole events"),
+    query("statsPeriod", "Only events of this recent period (30d, 24h, …)"),
+    query("start", "Only events from (ISO 8601, naive is UTC)"),
+    query("end", "Only events until"),
+    query("environment", "Only events of these environments", many=True),
+    query("query", "Free text (title), environment:, release:, level:, id:"),
+    query("sort", "-timestamp (default) or timestamp"),
 ]
 
 

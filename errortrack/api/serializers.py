@@ -5,6 +5,8 @@ few batched queries, not one per issue); input bodies are checked by DRF seriali
 views.
 """
 
+import hashlib
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,11 +16,14 @@ from django.contrib.auth.models import User
 from errortrack.models import (
     Activity,
     Event,
+    EventAttachment,
     Issue,
     Organization,
     Project,
     ProjectKey,
+    Release,
     Team,
+    UserReport,
 )
 from errortrack.queries.issues import STATS_PERIODS, slot_counts, substatus, user_flags
 
@@ -124,11 +129,46 @@ def issue_json(issue: Issue, bookmarked: bool, seen: bool, now: datetime,
         "hasSeen": seen, "annotations": [], "isUnhandled": False,
         "count": str(issue.times_seen), "userCount": issue.user_count,
         "firstSeen": iso(issue.first_seen), "lastSeen": iso(issue.last_seen),
-        "firstRelease": ({"version": issue.first_release} if issue.first_release else None),
-        "lastRelease": ({"version": issue.last_release} if issue.last_release else None),
+        "firstRelease": issue_release(issue.first_release),
+        "lastRelease": issue_release(issue.last_release),
     }
     if stats is not None:
         body["stats"] = stats
+    return body
+
+
+def short_version(version: str) -> str:
+    """Sentry's shortVersion: the version without its `package@`, a commit sha cut to 12."""
+    short = version.rpartition("@")[2] or version
+    return short[:12] if re.fullmatch(r"[0-9a-f]{40}", short) else short
+
+
+def issue_release(version: str, row: Release | None = None) -> dict | None:
+    """An issue's firstRelease/lastRelease: what GitLab reads (`version`, `shortVersion`,
+    `lastCommit`; gl: lib/error_tracking/sentry_client/issue.rb `map_to_detailed_error`), and
+    the release row's dates when there is one. We keep no commits or deploys of releases."""
+    if not version:
+        return None
+    return {"id": str(row.pk) if row else None, "version": version,
+            "shortVersion": short_version(version), "ref": None, "url": None,
+            "dateCreated": iso(row.first_seen) if row else None, "dateReleased": None,
+            "firstEvent": iso(row.first_seen) if row else None,
+            "lastEvent": iso(row.last_seen) if row else None,
+            "lastCommit": None, "lastDeploy": None, "commitCount": 0, "deployCount": 0,
+            "authors": [], "data": {}}
+
+
+def issue_detail(issue: Issue, user: User, now: datetime, releases: dict[str, Release],
+                 logger: str | None, user_reports: int, activity: list[dict]) -> dict:
+    """One issue as Sentry's issue details answer it: the list's JSON with the 24h stats, plus
+    the releases, the logger, the activity and the plugin lists GitLab reads (empty here: no
+    plugins link issues)."""
+    [body] = issues([issue], user, now, "24h")
+    body.update(
+        firstRelease=issue_release(issue.first_release, releases.get(issue.first_release)),
+        lastRelease=issue_release(issue.last_release, releases.get(issue.last_release)),
+        logger=logger, pluginIssues=[], pluginActions=[], pluginContexts=[], participants=[],
+        seenBy=[], userReportCount=user_reports, activity=activity)
     return body
 
 
@@ -206,15 +246,36 @@ def _entries(data: dict) -> list[dict]:
     return entries
 
 
+USER_FIELDS = ("id", "username", "email", "ip_address", "name")
+
+
+def event_user(user: object) -> dict | None:
+    """The event's user with its identifying fields as strings, as sentry-cli decodes them
+    (`ProcessedEventUser`: each an `Option<String>`, so a numeric id would fail the whole list;
+    cli: src/api/mod.rs); other keys (geo, data) as sent."""
+    if not isinstance(user, dict):
+        return None
+    shaped = {key: value for key, value in user.items() if key not in USER_FIELDS}
+    for key in USER_FIELDS:
+        value = user.get(key)
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            shaped[key] = str(value)
+    return shaped
+
+
 def event_summary(event: Event) -> dict:
-    """What an event list shows of each event."""
+    """What an event list shows of each event. sentry-cli `events list` needs `eventID`, and
+    `dateCreated` and `title` as strings, never null (`ProcessedEvent`; cli: src/api/mod.rs)."""
     data = event.data
-    return {"id": event.event_id, "eventID": event.event_id, "groupID": str(event.issue_id),
+    return {"id": event.event_id, "eventID": event.event_id,
+            "groupID": str(event.issue_id) if event.issue_id is not None else None,
             "projectID": str(event.project_id), "title": event.title,
-            "message": data.get("message") or "", "dateCreated": iso(event.timestamp),
+            "message": data.get("message") or "",
+            "dateCreated": iso(event.timestamp or event.received_at),
             "platform": data.get("platform"), "event.type": data.get("type"),
-            "culprit": data.get("culprit"), "user": data.get("user"),
-            "tags": [{"key": key, "value": value} for key, value in data.get("tags") or []]}
+            "culprit": data.get("culprit"), "user": event_user(data.get("user")),
+            "tags": [{"key": str(key), "value": str(value)}
+                     for key, value in data.get("tags") or []]}
 
 
 def event(item: Event, previous_id: str | None = None, next_id: str | None = None) -> dict:
@@ -239,3 +300,34 @@ def event(item: Event, previous_id: str | None = None, next_id: str | None = Non
         "size": None, "crashFile": None, "userReport": None,
         "previousEventID": previous_id, "nextEventID": next_id,
     }
+
+
+# --- attachments and user feedback --------------------------------------------------------------
+
+def attachment(item: EventAttachment, sha1: str) -> dict:
+    """Sentry's event attachment JSON (MCP's EventAttachmentSchema requires `id`, `name`, `type`,
+    `size`, `mimetype`, `dateCreated`, `sha1`; mcp: api-client/schema.ts). `sha1` is passed in:
+    the caller hashes the stored bytes (sha1_of(errortrack.queries.events.attachment_bytes)),
+    which lists do not load."""
+    mimetype = item.content_type or "application/octet-stream"
+    return {"id": str(item.pk), "event_id": item.event_id, "name": item.filename,
+            "type": item.attachment_type, "size": item.size, "mimetype": mimetype,
+            "dateCreated": iso(item.received_at), "sha1": sha1,
+            "headers": {"Content-Type": mimetype}}
+
+
+def sha1_of(data: bytes | memoryview) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def user_report(report: UserReport, issue_body: dict | None = None,
+                with_issue: bool = False) -> dict:
+    """Sentry's user report JSON (MCP's UserReportSchema requires `user` (nullable) and
+    `event{id, eventID}`; mcp: api-client/schema.ts); project lists add the `issue`."""
+    body = {"id": str(report.pk), "eventID": report.event_id, "name": report.name,
+            "email": report.email, "comments": report.comments,
+            "dateCreated": iso(report.received_at), "user": None,
+            "event": {"id": report.event_id, "eventID": report.event_id}}
+    if with_issue:
+        body["issue"] = issue_body
+    return body

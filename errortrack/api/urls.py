@@ -5,7 +5,9 @@ from django.urls import path
 from errortrack.api import (
     account,
     activity,
+    attachments,
     events,
+    feedback,
     issues,
     organization_tags,
     organizations,
@@ -33,6 +35,13 @@ def issue_routes(prefix: str, name: str) -> list:
         path(f"{prefix}/tags/<str:key>/", events.IssueTagDetail.as_view(), name=f"{name}-tag"),
         path(f"{prefix}/tags/<str:key>/values/", events.IssueTagValueList.as_view(),
              name=f"{name}-tag-values"),
+        path(f"{prefix}/notes/", activity.IssueCommentList.as_view(), name=f"{name}-notes"),
+        path(f"{prefix}/notes/<str:comment_id>/", activity.IssueCommentDetail.as_view(),
+             name=f"{name}-note"),
+        path(f"{prefix}/attachments/", attachments.IssueAttachmentList.as_view(),
+             name=f"{name}-attachments"),
+        path(f"{prefix}/user-reports/", feedback.IssueUserReports.as_view(),
+             name=f"{name}-user-reports"),
     ]
 
 
@@ -54,6 +63,13 @@ urlpatterns = [
     path(f"{PROJECT}/issues/", issues.IssueList.as_view(), name="api-project-issues"),
     path(f"{PROJECT}/events/<str:event_id>/", events.ProjectEventDetail.as_view(),
          name="api-project-event"),
+    path(f"{PROJECT}/events/", events.ProjectEventList.as_view(), name="api-project-events"),
+    path(f"{PROJECT}/events/<str:event_id>/attachments/",
+         attachments.EventAttachmentList.as_view(), name="api-project-event-attachments"),
+    path(f"{PROJECT}/events/<str:event_id>/attachments/<str:attachment_id>/",
+         attachments.EventAttachmentDetail.as_view(), name="api-project-event-attachment"),
+    path(f"{PROJECT}/user-feedback/", feedback.ProjectUserFeedback.as_view(),
+         name="api-project-user-feedback"),
 ]
 
 urlpatterns += [

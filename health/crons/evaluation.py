@@ -65,7 +65,7 @@ def failure_event(monitor: CronMonitor, run: CheckIn, now: datetime) -> Syntheti
         culprit=monitor.slug, message=detail,
         tags={"monitor.type": "cron", "monitor.slug": monitor.slug,
               "monitor.status": run.status},
-        context={"type": "cron", "slug": monitor.slug, "status": run.status,
+        context={"type": "cron", "name": monitor.name, "slug": monitor.slug, "status": run.status,
                  "schedule": schedule_text(monitor), "check_in_id": run.check_in_id,
                  "expected_at": run.expected_at.isoformat() if run.expected_at else None,
                  "failures": monitor.consecutive_failures},

@@ -253,10 +253,12 @@ def test_grafana_datasource(world):
     now = datetime.now(UTC)
     naive = {"start": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S"),
              "end": (now + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")}
-    issues = get(world, "/organizations/alpha/issues/", query="", sort="date", limit=10000,
-                 project=str(project.pk), environment="production", **naive)
+    issues = get(world, "/organizations/alpha/issues/", query="level:error", sort="date",
+                 limit=10000, project=str(project.pk), environment="production", **naive)
     assert_shape(issues, [GRAFANA_ISSUE], "issues")
     assert [issue["shortId"] for issue in issues] == [world["issue"].short_id_display]
+    assert get(world, "/organizations/alpha/issues/", query="", environment="staging",
+               **naive) == []
     events = get(world, "/organizations/alpha/events/", query="", sort="-timestamp",
                  per_page=100, field=["id", "title", "timestamp", "level"],
                  project=str(project.pk), **naive)  # no dataset: the errors dataset
