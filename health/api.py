@@ -289,8 +289,9 @@ class CheckInList(APIView):
 # Sentry lists uptime monitors apart (…/uptime/), so these are the cron monitors only.
 
 # Sentry's per-environment status for our monitor's state.
-ENVIRONMENT_STATUS: dict[str, str] = {CronMonitor.Status.WAITING: "active", CronMonitor.Status.OK: "ok",
-                      CronMonitor.Status.ERROR: "error"}
+ENVIRONMENT_STATUS: dict[str, str] = {
+    CronMonitor.Status.WAITING: "active", CronMonitor.Status.OK: "ok",
+    CronMonitor.Status.ERROR: "error"}
 
 
 def _environments(monitors: list[CronMonitor]) -> dict[int, list[dict]]:
