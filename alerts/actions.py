@@ -5,12 +5,14 @@ from datetime import timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
-from alerts import rules
+from alerts import rules, sentry_rules
 from alerts.delivery import queue
+from alerts.listeners import MEMBERS_CHANNEL_NAME
 from alerts.message import test_message
-from alerts.models import AlertSnooze, Channel, Delivery, Rule
+from alerts.models import AlertSnooze, Channel, Delivery, Rule, RuleSentryForm
 from alerts.notifiers import NOTIFIERS
 from errortrack.models import Issue, Organization, Project
 
@@ -107,3 +109,44 @@ def send_test_notification(channel: Channel) -> Delivery:
     """Queue a test message to `channel` (the channel page's "send test notification")."""
     [delivery] = queue([channel], test_message(channel.name), Delivery.Action.TEST, "test")
     return delivery
+
+
+def members_email_channel(organization: Organization) -> Channel:
+    """The organization's "email the members" channel, made as new projects get it if gone."""
+    channel = (Channel.objects.filter(organization=organization, kind=Channel.Kind.EMAIL,
+                                      config__members=True).order_by("id").first())
+    return channel or create_channel(organization, Channel.Kind.EMAIL, MEMBERS_CHANNEL_NAME,
+                                     {"members": True})
+
+
+def address_email_channel(organization: Organization, address: str) -> Channel:
+    """An email channel to exactly `address` (a Sentry rule's Member target)."""
+    for channel in Channel.objects.filter(organization=organization, kind=Channel.Kind.EMAIL):
+        if channel.config.get("addresses") == [address]:
+            return channel
+    return create_channel(organization, Channel.Kind.EMAIL, f"{address} (email)"[:100],
+                          {"addresses": [address]})
+
+
+@transaction.atomic
+def save_sentry_rule(project: Project, plan: sentry_rules.Plan, rule: Rule | None = None
+                     ) -> Rule:
+    """A rule written through Sentry's rules API: an ordinary rule of ours (a PUT keeps its
+    rate and deploy triggers, which Sentry's issue alerts cannot show), plus the Sentry form
+    it answers back."""
+    organization = project.organization
+    channels = list(plan.channels)
+    if plan.members_email:
+        channels.append(members_email_channel(organization))
+    channels += [address_email_channel(organization, address) for address in plan.addresses]
+    channels = list({channel.pk: channel for channel in channels}.values())
+    if rule is None:
+        rule = create_rule(project, plan.name, plan.triggers, plan.filters, channels,
+                           plan.frequency)
+    else:
+        kept = [t for t in rule.triggers if t["type"] in sentry_rules.PROJECT_TRIGGERS]
+        rule = update_rule(rule, plan.name, plan.triggers + kept, plan.filters, channels,
+                           plan.frequency)
+    RuleSentryForm.objects.update_or_create(
+        rule=rule, defaults={**plan.form, "signature": sentry_rules.signature(rule)})
+    return rule

@@ -3,6 +3,7 @@ project), test notifications, and snoozing an issue's alerts. Thin views: reads 
 alerts.access and errortrack.access (404 for other tenants), writes through alerts.actions."""
 
 from django.db import transaction
+from django.http import Http404
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
@@ -10,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts import access as alert_access
-from alerts import actions
+from alerts import actions, sentry_rules
 from alerts.delivery import for_project
 from alerts.models import Channel, Delivery, Rule
 from alerts.notifiers import NOTIFIERS
@@ -238,3 +239,83 @@ class IssueAlertSnooze(APIView):
         actions.unsnooze_issue_alerts(access.get_rw_issue_for_user(request.user, issue_id,
                                                                    org_slug))
         return Response(status=204)
+
+
+# --- Sentry's issue-alert rules (Terraform's sentry_issue_alert; alerts.sentry_rules) --------
+
+class SentryRuleInput(drf.Serializer):
+    """Described for the schema; alerts.sentry_rules.plan checks the body (a 400 names what
+    errortrack cannot do)."""
+
+    name = drf.CharField(max_length=sentry_rules.MAX_NAME)
+    actionMatch = drf.ChoiceField(["any", "all", "none"])
+    filterMatch = drf.ChoiceField(["all", "any", "none"], required=False)
+    frequency = drf.IntegerField(min_value=1, max_value=sentry_rules.MAX_FREQUENCY,
+                                 required=False, help_text="Minutes between notifications")
+    environment = drf.CharField(allow_null=True, required=False)
+    owner = drf.CharField(allow_null=True, required=False, help_text="team:<id> or user:<id>")
+    projects = drf.ListField(child=drf.CharField(), required=False)
+    conditions = drf.ListField(child=drf.DictField())
+    filters = drf.ListField(child=drf.DictField(), required=False)
+    actions = drf.ListField(child=drf.DictField())
+
+
+def _issue_rule(rule: Rule) -> Rule:
+    """Rate and deploy rules are Sentry's metric alerts: not found among issue alerts."""
+    if not sentry_rules.is_issue_rule(rule):
+        raise Http404("No such rule.")
+    return rule
+
+
+def _reloaded(rule: Rule) -> Rule:
+    return (Rule.objects.select_related("project", "sentry_form")
+            .prefetch_related("channels").get(pk=rule.pk))
+
+
+class SentryRuleList(APIView):
+    required_scopes = {"GET": "project:read", "POST": "project:write"}
+
+    @listing()
+    def get(self, request: Request, org_slug: str, project_slug: str) -> Response:
+        project = access.get_project_for_user(request.user, org_slug, project_slug)
+        rules = [rule for rule in Rule.objects.filter(project=project)
+                 .select_related("project", "sentry_form").prefetch_related("channels")
+                 .order_by("id") if sentry_rules.is_issue_rule(rule)]
+        page = paginate(request, rules)
+        return Response([sentry_rules.rule_json(r) for r in page.items],
+                        headers={"Link": page.link})
+
+    @detail(request=SentryRuleInput, status=201)
+    def post(self, request: Request, org_slug: str, project_slug: str) -> Response:
+        project = access.get_rw_project_for_user(request.user, org_slug, project_slug)
+        rule = actions.save_sentry_rule(project, sentry_rules.plan(project, request.data))
+        return Response(sentry_rules.rule_json(_reloaded(rule)), status=201)
+
+
+class SentryRuleDetail(APIView):
+    """A PUT replaces the rule as Terraform sends it: every field, as for a POST."""
+
+    required_scopes = {"GET": "project:read", "PUT": "project:write",
+                       "DELETE": "project:write"}
+
+    @detail()
+    def get(self, request: Request, org_slug: str, project_slug: str, rule_id: str) -> Response:
+        rule = _issue_rule(alert_access.get_rule_for_user(request.user, org_slug, project_slug,
+                                                          rule_id))
+        return Response(sentry_rules.rule_json(_reloaded(rule)))
+
+    @detail(request=SentryRuleInput)
+    def put(self, request: Request, org_slug: str, project_slug: str, rule_id: str) -> Response:
+        rule = _issue_rule(alert_access.get_rw_rule_for_user(request.user, org_slug,
+                                                             project_slug, rule_id))
+        rule = actions.save_sentry_rule(rule.project, sentry_rules.plan(rule.project,
+                                                                        request.data), rule)
+        return Response(sentry_rules.rule_json(_reloaded(rule)))
+
+    @extend_schema(responses={202: None})
+    def delete(self, request: Request, org_slug: str, project_slug: str,
+               rule_id: str) -> Response:
+        """202, as Sentry answers (Terraform requires it)."""
+        actions.delete_rule(_issue_rule(alert_access.get_rw_rule_for_user(
+            request.user, org_slug, project_slug, rule_id)))
+        return Response(status=202)

@@ -21,3 +21,9 @@ urlpatterns = [
     path(f"{PROJECT}/alert-deliveries/", api.DeliveryList.as_view(),
          name="api-alert-deliveries"),
 ]
+
+urlpatterns += [
+    path(f"{PROJECT}/rules/", api.SentryRuleList.as_view(), name="api-sentry-rules"),
+    path(f"{PROJECT}/rules/<str:rule_id>/", api.SentryRuleDetail.as_view(),
+         name="api-sentry-rule"),
+]

@@ -180,3 +180,22 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.delivery_id} try {self.number}: {self.outcome}"
+
+
+class RuleSentryForm(models.Model):
+    """A rule as Sentry's rules API last wrote it (its conditions, filters and actions, and
+    what it meant in our terms), kept so the API answers back what its client sent: Terraform
+    compares each entry it configured with what it reads. Once the rule is changed elsewhere
+    (`signature` no longer matches it), the API derives the entries from the rule instead."""
+
+    rule = models.OneToOneField(Rule, on_delete=models.CASCADE, related_name="sentry_form")
+    conditions = models.JSONField(default=list)
+    filters = models.JSONField(default=list)
+    actions = models.JSONField(default=list)
+    action_match = models.CharField(max_length=8, default="any")
+    filter_match = models.CharField(max_length=8, default="all")
+    owner = models.CharField(max_length=40, null=True, blank=True)
+    signature = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"Sentry form of rule {self.rule_id}"

@@ -7,16 +7,21 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Max, Min, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from rest_framework import serializers as drf
+from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from errortrack import access
-from errortrack.api.pagination import paged
-from errortrack.api.schema import detail, extend_schema, listing
+from errortrack.api.pagination import paged, paginate
+from errortrack.api.schema import detail, extend_schema, listing, query
 from errortrack.api.serializers import iso
+from errortrack.api.serializers import project as project_json
+from errortrack.models import Organization
 from health import access as health_access
 from health import actions, crons, inputs
 from health.models import CheckIn, CronMonitor, UptimeMonitor, UptimeResult
@@ -278,3 +283,114 @@ class CheckInList(APIView):
         monitor = health_access.get_cron_monitor_for_user(request.user, org_slug,
                                                           project_slug, monitor_slug)
         return paged(request, monitor.checkins.order_by("-received_at", "-id"), checkin_json)
+
+
+# --- organization-level, in Sentry's shape (sentry-cli `monitors list`, the MCP server) ---------
+# Sentry lists uptime monitors apart (…/uptime/), so these are the cron monitors only.
+
+# Sentry's per-environment status for our monitor's state.
+ENVIRONMENT_STATUS: dict[str, str] = {
+    CronMonitor.Status.WAITING: "active", CronMonitor.Status.OK: "ok",
+    CronMonitor.Status.ERROR: "error"}
+
+
+def _environments(monitors: list[CronMonitor]) -> dict[int, list[dict]]:
+    """Each monitor's environments as its check-ins named them, in one grouped query. Our
+    state is per monitor, so every environment shows the monitor's status."""
+    rows = (CheckIn.objects.filter(monitor__in=monitors).values("monitor_id", "environment")
+            .annotate(first=Min("received_at"), last=Max("received_at"))
+            .order_by("monitor_id", "environment"))
+    by_id = {monitor.pk: monitor for monitor in monitors}
+    found: dict[int, list[dict]] = {monitor.pk: [] for monitor in monitors}
+    for row in rows:
+        monitor = by_id[row["monitor_id"]]
+        found[monitor.pk].append({
+            "name": row["environment"] or "production",
+            "status": ENVIRONMENT_STATUS.get(monitor.status, "active") if monitor.is_active
+            else "disabled",
+            "isMuted": False, "dateCreated": iso(row["first"]), "lastCheckIn": iso(row["last"]),
+            "nextCheckIn": iso(monitor.next_expected_at),
+            "nextCheckInLatest": iso(monitor.next_expected_at), "activeIncident": None})
+    return found
+
+
+def sentry_monitor_json(monitor: CronMonitor, environments: list[dict]) -> dict:
+    """Sentry's monitor: `id`, `slug`, `name`, `status` strings (sentry-cli decodes them into
+    Rust `String`s: src/api/data_types/monitor.rs, commands/monitors/list.rs)."""
+    return {**cron_json(monitor), "isMuted": False, "owner": None,
+            "project": project_json(monitor.project), "environments": environments}
+
+
+def org_monitor_page(monitors: list[CronMonitor]) -> list[dict]:
+    environments = _environments(monitors)
+    return [sentry_monitor_json(m, environments[m.pk]) for m in monitors]
+
+
+def _org_monitors(request: Request, organization: Organization) -> QuerySet[CronMonitor]:
+    monitors = CronMonitor.objects.filter(project__organization=organization)
+    ids = [value for value in request.query_params.getlist("project") if value != "-1"]
+    if ids:
+        pks = access.object_ids(ids)
+        if pks is None:
+            raise ParseError("project must be project ids (-1 for all).")
+        monitors = monitors.filter(project_id__in=pks)
+    return monitors.select_related("project__organization")
+
+
+def get_org_cron_monitor(request: Request, org_slug: str, monitor_slug: str) -> CronMonitor:
+    """A monitor by slug among the organization's projects (404 for outsiders). Our slugs are
+    unique per project, Sentry's per organization: a slug in several projects needs
+    `?project=<id>`."""
+    organization = access.get_organization_for_user(request.user, org_slug)
+    if len(monitor_slug) > health_access.MAX_SLUG_LENGTH or "\x00" in monitor_slug:
+        raise Http404("No such cron monitor.")
+    found = list(_org_monitors(request, organization).filter(slug=monitor_slug)[:10])
+    if not found:
+        raise Http404("No such cron monitor.")
+    if len(found) > 1:
+        raise ParseError(f"The monitor {monitor_slug!r} is in several projects ("
+                         f"{', '.join(m.project.slug for m in found)}); pass ?project=<id>.")
+    return found[0]
+
+
+PROJECT_FILTER = query("project", "Only these project ids (-1 for all)", many=True)
+
+
+class OrganizationMonitorList(APIView):
+    """The organization's cron monitors, by slug (sentry-cli `monitors list`)."""
+
+    required_scopes = {"GET": "org:read"}
+
+    @listing(PROJECT_FILTER)
+    def get(self, request: Request, org_slug: str) -> Response:
+        organization = access.get_organization_for_user(request.user, org_slug)
+        page = paginate(request, _org_monitors(request, organization).order_by(
+            "slug", "project__slug", "id"))
+        return Response(org_monitor_page(page.items), headers={"Link": page.link})
+
+
+class OrganizationMonitorDetail(APIView):
+    required_scopes = {"GET": "org:read"}
+
+    @detail()
+    def get(self, request: Request, org_slug: str, monitor_slug: str) -> Response:
+        monitor = get_org_cron_monitor(request, org_slug, monitor_slug)
+        return Response(org_monitor_page([monitor])[0])
+
+
+def sentry_checkin_json(run: CheckIn) -> dict:
+    """Sentry's check-in: `duration` in milliseconds, `environment` a string."""
+    return {**checkin_json(run), "environment": run.environment or "production",
+            "dateAdded": iso(run.received_at), "monitorConfig": run.monitor_config}
+
+
+class OrganizationCheckInList(APIView):
+    """A monitor's check-ins, newest first."""
+
+    required_scopes = {"GET": "org:read"}
+
+    @listing(PROJECT_FILTER)
+    def get(self, request: Request, org_slug: str, monitor_slug: str) -> Response:
+        monitor = get_org_cron_monitor(request, org_slug, monitor_slug)
+        return paged(request, monitor.checkins.order_by("-received_at", "-id"),
+                     sentry_checkin_json)

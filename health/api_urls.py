@@ -4,6 +4,7 @@ from django.urls import path
 
 from health import api
 
+ORG = "organizations/<slug:org_slug>"
 PROJECT = "projects/<slug:org_slug>/<slug:project_slug>"
 
 urlpatterns = [
@@ -17,4 +18,13 @@ urlpatterns = [
          name="api-cron-monitor"),
     path(f"{PROJECT}/monitors/<str:monitor_slug>/checkins/", api.CheckInList.as_view(),
          name="api-cron-checkins"),
+]
+
+urlpatterns += [
+    path(f"{ORG}/monitors/", api.OrganizationMonitorList.as_view(),
+         name="api-organization-monitors"),
+    path(f"{ORG}/monitors/<str:monitor_slug>/", api.OrganizationMonitorDetail.as_view(),
+         name="api-organization-monitor"),
+    path(f"{ORG}/monitors/<str:monitor_slug>/checkins/",
+         api.OrganizationCheckInList.as_view(), name="api-organization-monitor-checkins"),
 ]

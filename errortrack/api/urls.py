@@ -13,6 +13,7 @@ from errortrack.api import (
     organization_tags,
     organizations,
     teams,
+    uploads,
     views,
 )
 
@@ -95,4 +96,12 @@ urlpatterns += [
     path(f"{MEMBER}/", members.MemberDetail.as_view(), name="api-organization-member"),
     path(f"{MEMBER}/teams/<slug:team_slug>/", members.MemberTeamDetail.as_view(),
          name="api-organization-member-team"),
+]
+
+# sentry-cli's repos list and debug-files upload (chunk uploads: the releases work).
+urlpatterns += [
+    path(f"{ORG}/repos/", uploads.RepositoryList.as_view(), name="api-organization-repos"),
+    path(f"{ORG}/chunk-upload/", uploads.ChunkUploadOptions.as_view(), name="api-chunk-upload"),
+    path(f"{PROJECT}/files/difs/assemble/", uploads.DifAssemble.as_view(),
+         name="api-difs-assemble"),
 ]

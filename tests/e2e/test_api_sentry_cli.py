@@ -43,3 +43,41 @@ def test_info_lists_and_triage_through_sentry_cli(cli, web_project):
     assert set(Issue.objects.values_list("status", flat=True)) == {"resolved", "ignored"}
     cli("issues", "unresolve", "-a")
     assert set(Issue.objects.values_list("status", flat=True)) == {"unresolved"}
+
+
+@pytest.fixture
+def cli_proc(errortrack_server, transactional_db, alice, web_project):
+    """Like `cli`, but the finished process itself: for commands meant to fail."""
+    executable = shutil.which("sentry-cli", path=str(Path(sys.executable).parent))
+    assert executable, "sentry-cli comes with the test extras: run `make test`"
+    token = actions.create_api_token(alice, "cli", tokens.SCOPES)[1]
+    env = {"SENTRY_URL": errortrack_server.url, "SENTRY_AUTH_TOKEN": token,
+           "SENTRY_ORG": "alpha", "SENTRY_PROJECT": "web", "PATH": "/usr/bin:/bin"}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([executable, *args], env=env, capture_output=True, text=True,
+                              timeout=60)
+    return run
+
+
+def test_monitors_and_repos_list_through_sentry_cli(cli, web_project):
+    from django.utils import timezone
+
+    from health import actions as monitor_actions
+
+    monitor_actions.create_cron_monitor(
+        web_project, {"slug": "nightly-export", "name": "Nightly export",
+                      "schedule": "0 3 * * *"}, timezone.now())
+    listed = cli("monitors", "list")
+    assert "nightly-export" in listed and "Nightly export" in listed
+    cli("repos", "list")  # an empty list, decoded without error
+
+
+def test_debug_files_upload_is_refused_with_the_reason(cli_proc, tmp_path):
+    elf = next(path for path in ("/bin/true", "/usr/bin/true") if Path(path).exists())
+    target = tmp_path / "true"
+    shutil.copy(elf, target)
+    proc = cli_proc("debug-files", "upload", "--wait", str(tmp_path))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "did not process correctly" in output, output
+    assert "does not support native debug files" in output, output
