@@ -46,7 +46,7 @@ EVENT_SCOPES = {"GET": "event:read"}
 DEFAULT_PER_PAGE = 50
 # Default buckets: the smallest of these that keeps a chart within DEFAULT_POINTS points.
 STANDARD_INTERVALS = [60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86400, 7 * 86400]
-DEFAULT_POINTS = 1000
+DEFAULT_POINTS = 500
 TEXT_PARAMS = ("field", "query", "sort", "orderby", "yAxis", "environment", "dataset")
 
 

@@ -2,7 +2,7 @@
 them, optionally per top group ("top events").
 
 Buckets start at multiples of the interval (Unix time), from the one holding `start` to the
-one holding `end`; a bucket without rows is the function's zero (0 for counts). At most
+last one starting before `end`; a bucket without rows is the function's zero (0 for counts). At most
 MAX_BUCKETS buckets per series.
 """
 
@@ -31,8 +31,9 @@ class Buckets:
 
 
 def buckets(start: datetime, end: datetime, size: int) -> Buckets:
-    """The buckets of `size` seconds covering start..end (a 400 when there are too many)."""
-    first, last = int(start.timestamp()) // size, int(end.timestamp()) // size
+    """The buckets of `size` seconds covering [start, end) (a 400 when there are too many)."""
+    first = int(start.timestamp()) // size
+    last = max(first, -(-int(end.timestamp()) // size) - 1)
     if last - first + 1 > MAX_BUCKETS:
         raise DiscoverError(f"The interval is too small for the range: at most {MAX_BUCKETS} "
                             f"buckets; this would make {last - first + 1}.")
