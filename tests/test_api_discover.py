@@ -245,3 +245,16 @@ def test_other_tenants_and_missing_scopes(client, token, alice, world, charlie, 
     response = get(client, weak, field="title")
     assert response.status_code == 403 and "event:read" in response.json()["detail"]
     assert client.get(f"{URL}?field=title").status_code == 401
+
+
+@pytest.mark.django_db
+def test_issue_status_and_dashed_event_ids(client, token, alice, world):
+    key_error = Issue.objects.get(title__startswith="KeyError")
+    actions.set_issue_status(key_error, "resolved", alice)
+    unresolved = rows(client, token, field="title", query="is:unresolved")
+    assert len(unresolved) == 3 and "KeyError: 'sku'" not in {r["title"] for r in unresolved}
+    assert len(rows(client, token, field="title", query="is:resolved")) == 2
+    event_id = rows(client, token, field="id", query="project:api")[0]["id"]
+    dashed = f"{event_id[:8]}-{event_id[8:12]}-{event_id[12:16]}-{event_id[16:20]}-" \
+             f"{event_id[20:]}".upper()
+    assert rows(client, token, field="project", query=f"id:{dashed}") == [{"project": "api"}]

@@ -81,7 +81,8 @@ def _field(name: str, kind: str, read: Any, **extra: Any) -> FieldSpec:
 
 
 FIELDS = [
-    _field("id", "string", lambda e: e.event_id, column="event_id"),
+    _field("id", "string", lambda e: e.event_id, column="event_id",
+           lookup=lambda value: Q(event_id=value.replace("-", "").lower())),
     _field("timestamp", "date", lambda e: e.timestamp, column="timestamp", present=iso),
     _field("title", "string", lambda e: e.title, column="title"),
     _field("message", "string", _message, contains=True),
@@ -95,6 +96,8 @@ FIELDS = [
     _field("issue", "string", lambda e: e.issue.short_id_display, column=SHORT_ID_SQL,
            lookup=_issue_lookup),
     _field("issue.id", "integer", lambda e: e.issue_id, column="issue_id"),
+    # `is:unresolved` (what people and agents add out of habit): the issue's status.
+    _field("issue.status", "string", lambda e: e.issue.status, column="issue__status"),
     _field("culprit", "string", _data("culprit")),
     _field("platform", "string", _data("platform")),
     _field("transaction", "string", _data("transaction")),
@@ -137,7 +140,7 @@ DATASET = Dataset(
     fields=FieldSet(BY_NAME, tag, aliases={"event.id": "id", "eventID": "id",
                                            "group_id": "issue.id", "error.message":
                                            "error.value", "timestamp.to_second": "timestamp",
-                                           "location": "culprit"}),
+                                           "location": "culprit", "is": "issue.status"}),
     rows=rows,
     time=BY_NAME["timestamp"],
     environment="environment",

@@ -104,7 +104,11 @@ def _python_sorted(rows: list[dict], sorts: list[Sort]) -> list[dict]:
         def key(row: dict, text: str = sort.column.text, descending: bool = sort.descending
                 ) -> tuple:
             value = hashable(row[text])
-            return (value is not None, value) if descending else (value is None, value)
+            # The type's name before the value: a document may hold 7 in one event and "7"
+            # in the next, and Python refuses to order those.
+            kind = type(value).__name__ if not isinstance(value, int | float) else "number"
+            return ((value is not None, kind, value) if descending
+                    else (value is None, kind, value))
         rows.sort(key=key, reverse=sort.descending)
     return rows
 
