@@ -51,13 +51,14 @@ def _counts_in_database(query: TableQuery, y: Selected, slots: Buckets) -> dict[
 
 def _counts_in_python(query: TableQuery, y: Selected, slots: Buckets) -> dict[int, Any]:
     assert y.function is not None
-    scanned, _capped = query.scanned()
+    def read(obj: Any) -> tuple[Any, Any]:
+        return query.dataset.time.read(obj), y.spec.read(obj) if y.spec else None
+
+    scanned, _capped = query.scanned(read)
     members: dict[int, list[Any]] = {}
-    for obj in scanned:
-        moment = query.dataset.time.read(obj)
+    for moment, value in scanned:
         if moment is not None:
-            members.setdefault(int(moment.timestamp()) // slots.size, []).append(
-                y.spec.read(obj) if y.spec else None)
+            members.setdefault(int(moment.timestamp()) // slots.size, []).append(value)
     return {slot: y.function.python(values) for slot, values in members.items()}
 
 

@@ -8,7 +8,8 @@ answers from the newest ROW_CAP only, and says so (`meta.dataScanned: "partial"`
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from django.db.models import F, Model, QuerySet
 
@@ -17,6 +18,8 @@ from errortrack.queries.discover.fields import DiscoverError, Selected, hashable
 from errortrack.queries.discover.filters import Condition
 
 ROW_CAP = 10_000
+SCAN_CHUNK = 500
+T = TypeVar("T")
 SORT_NOT_SELECTED = "Cannot sort by a field that is not selected: {}."
 
 
@@ -56,15 +59,20 @@ class TableQuery:
                 rows = rows.filter(q)
         return rows
 
-    def scanned(self) -> tuple[list[Any], bool]:
-        """The newest ROW_CAP rows the database selects, then Python's conditions; and
-        whether the cap cut the scan short."""
+    def scanned(self, read: Callable[[Any], T]) -> tuple[list[T], bool]:
+        """What `read` makes of each of the newest ROW_CAP rows the database selects that
+        Python's conditions keep; and whether the cap cut the scan short. Rows are fetched in
+        chunks and dropped once read: only what `read` keeps stays in memory."""
         time = self.dataset.time.column
         assert isinstance(time, str)
-        window = list(self.filtered_rows().order_by(f"-{time}", "-pk")[:ROW_CAP + 1])
-        capped = len(window) > ROW_CAP
-        return [row for row in window[:ROW_CAP]
-                if all(condition.matches(row) for condition in self.conditions)], capped
+        window = self.filtered_rows().order_by(f"-{time}", "-pk")[:ROW_CAP + 1]
+        kept: list[T] = []
+        for seen, row in enumerate(window.iterator(chunk_size=SCAN_CHUNK), start=1):
+            if seen > ROW_CAP:
+                return kept, True
+            if all(condition.matches(row) for condition in self.conditions):
+                kept.append(read(row))
+        return kept, False
 
 
 @dataclass(frozen=True)
@@ -139,8 +147,7 @@ def plain_table(query: TableQuery, sorts: list[Sort]) -> Table:
         rows = query.filtered_rows().order_by(*order, "-pk")
         shape = _presenter(query.columns, _by_text)
         return Table(rows, lambda obj: shape(_read_row(query.columns, obj)))
-    scanned, capped = query.scanned()
-    rows_read = [_read_row(query.columns, obj) for obj in scanned]
+    rows_read, capped = query.scanned(partial(_read_row, query.columns))
     return Table(_python_sorted(rows_read, sorts), _presenter(query.columns, _by_text), capped)
 
 
@@ -167,22 +174,25 @@ def _database_groups(query: TableQuery, sorts: list[Sort]) -> Table:
 
 
 def _python_groups(query: TableQuery, sorts: list[Sort]) -> Table:
-    scanned, capped = query.scanned()
     groups = query.groups
-    buckets: dict[tuple, list[Any]] = {}
-    for obj in scanned:
-        key = tuple(hashable(column.spec.read(obj)) for column in groups if column.spec)
-        buckets.setdefault(key, []).append(obj)
+    aggregates = [column for column in query.columns if column.is_aggregate]
+
+    def read(obj: Any) -> tuple[tuple, list]:
+        return (tuple(hashable(column.spec.read(obj)) for column in groups if column.spec),
+                [column.spec.read(obj) if column.spec else None for column in aggregates])
+
+    scanned, capped = query.scanned(read)
+    buckets: dict[tuple, list[list]] = {}
+    for key, values in scanned:
+        buckets.setdefault(key, []).append(values)
     if not groups and not buckets:
         buckets[()] = []
     rows = []
     for key, members in buckets.items():
         row = {column.text: value for column, value in zip(groups, key, strict=True)}
-        for column in query.columns:
-            if column.is_aggregate:
-                assert column.function is not None
-                values = [column.spec.read(obj) if column.spec else None for obj in members]
-                row[column.text] = column.function.python(values)
+        for index, column in enumerate(aggregates):
+            assert column.function is not None
+            row[column.text] = column.function.python([values[index] for values in members])
         rows.append(row)
     return Table(_python_sorted(rows, sorts), _presenter(query.columns, _by_text), capped)
 
