@@ -270,7 +270,13 @@ def test_grafana_datasource(world):
     stats = get(world, "/organizations/alpha/events-stats/", query="", interval="1h",
                 yAxis="count()", partial="1", excludeOther="1", project=str(project.pk),
                 start=(now - timedelta(days=1)).isoformat(), end=now.isoformat())
-    assert_shape(stats, {"data": [[int, [{"count": nullable(float)}]]]}, "events-stats")
+    # Each point is a pair, [unix seconds, [{"count": n}]]; a list shape is homogeneous, so the
+    # pair's two halves are checked one by one.
+    assert_shape(stats, {"data": [list]}, "events-stats")
+    for slot in stats["data"]:
+        assert len(slot) == 2, slot
+        assert_shape(slot[0], int, "events-stats bucket start")
+        assert_shape(slot[1], [{"count": nullable(float)}], "events-stats bucket values")
     assert sum(slot[1][0]["count"] or 0 for slot in stats["data"]) == 2
     assert_shape(get(world, "/organizations/alpha/tags/"),
                  [{"key": str, "name": str, "totalValues": int}], "tags")
