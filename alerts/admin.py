@@ -9,6 +9,7 @@ from alerts.models import (
     Rule,
     RuleIssueState,
     RuleRateState,
+    RuleSentryForm,
 )
 
 
@@ -75,3 +76,12 @@ class DeliveryAttemptAdmin(admin.ModelAdmin):
                     "duration_ms"]
     list_filter = ["outcome"]
     raw_id_fields = ["delivery"]
+
+
+@admin.register(RuleSentryForm)
+class RuleSentryFormAdmin(admin.ModelAdmin):
+    """Read to see what Sentry's rules API last wrote for a rule; changed only through it."""
+
+    list_display = ["rule", "action_match", "filter_match", "owner"]
+    search_fields = ["rule__name"]
+    raw_id_fields = ["rule"]
