@@ -234,10 +234,11 @@ def _email_action(project: Project, entry: dict, plan: Plan) -> None:
         member = (Member.objects.select_related("user").filter(
             organization_id=project.organization_id, user_id=user_id).first()
             if user_id is not None else None)
-        if member is None or not member.user.email:
+        user = member.user if member is not None else None
+        if user is None or not user.email:
             raise ValidationError("NotifyEmailAction: targetIdentifier must be the user id of "
                                   "a member of this organization who has an email address.")
-        plan.addresses.append(member.user.email)
+        plan.addresses.append(user.email)
     else:
         raise ValidationError(f"NotifyEmailAction: targetType {str(target)[:20]!r} is not "
                               f"supported (IssueOwners and Member are).")

@@ -31,8 +31,10 @@ def connection_kept_open():
 
 
 @pytest.fixture
-def api_world(db, alice, alpha, web_project, connection_kept_open):
+def api_world(db, alice, alpha, web_project, bob, connection_kept_open):
     digest_events(web_project, error_event(tags={"customer": "acme"}))
+    team = actions.create_team(alpha, "backend")
+    actions.add_team_project(team, web_project)
     issue = Issue.objects.get()
     return {"token": actions.create_api_token(alice, "fuzz", tokens.SCOPES)[1],
             "path": {"org_slug": "alpha", "project_slug": "web", "issue_id": str(issue.pk),
@@ -46,7 +48,9 @@ def api_world(db, alice, alpha, web_project, connection_kept_open):
                          timezone.now()).pk),
                      "monitor_slug": monitor_actions.create_cron_monitor(
                          web_project, {"slug": "fuzz", "schedule": "0 3 * * *"},
-                         timezone.now()).slug}}
+                         timezone.now()).slug,
+                     "team_slug": team.slug,
+                     "member_id": str(alpha.members.get(user=bob).pk)}}
 
 
 # Built when the module is collected: generating the schema needs no database.

@@ -54,6 +54,23 @@ def listing(*extra: OpenApiParameter, description: str = "") -> Callable[[Descri
                          description=description)
 
 
-def detail(description: str = "", request: object = None,
-           status: int = 200) -> Callable[[Described], Described]:
-    return extend_schema(request=request, responses={status: OBJECT}, description=description)
+def detail(description: str = "", request: object = None, status: int = 200,
+           parameters: list[OpenApiParameter] | None = None,
+           ) -> Callable[[Described], Described]:
+    return extend_schema(request=request, responses={status: OBJECT}, description=description,
+                         parameters=parameters)
+
+
+# The events API (errortrack.api.discover): what /events/, /events-stats/ and /events/validate/
+# read.
+DISCOVER_FILTERS = [
+    query("dataset", "errors (the default)"),
+    query("field", "Columns: fields such as title or tags[key], functions such as count()",
+          many=True),
+    query("query", "Sentry's search syntax over events"),
+    query("sort", "A selected column, `-` for descending", many=True),
+    query("statsPeriod", "How far back, such as 24h or 14d (the default)"),
+    query("start", "ISO 8601 (with end)"), query("end", "ISO 8601 (with start)"),
+    query("project", "Project ids (-1 for all)", many=True),
+    query("environment", "Only these environments", many=True),
+]

@@ -6,6 +6,7 @@ from errortrack.api import (
     account,
     activity,
     attachments,
+    discover,
     events,
     feedback,
     issues,
@@ -104,4 +105,13 @@ urlpatterns += [
     path(f"{ORG}/chunk-upload/", uploads.ChunkUploadOptions.as_view(), name="api-chunk-upload"),
     path(f"{PROJECT}/files/difs/assemble/", uploads.DifAssemble.as_view(),
          name="api-difs-assemble"),
+]
+
+# The events API, Discover-style (errortrack.queries.discover).
+urlpatterns += [
+    path(f"{ORG}/events/", discover.OrganizationEvents.as_view(), name="api-organization-events"),
+    path(f"{ORG}/events/validate/", discover.OrganizationEventsValidate.as_view(),
+         name="api-organization-events-validate"),
+    path(f"{ORG}/events-stats/", discover.OrganizationEventsStats.as_view(),
+         name="api-organization-events-stats"),
 ]

@@ -47,6 +47,9 @@ def _unquote(value: str) -> str:
     return re.sub(r"\\(.)", r"\1", value)
 
 
+unquote = _unquote  # public: the events search (errortrack.queries.discover) reads values alike
+
+
 def parse(query: str) -> list[Term]:
     terms = []
     for match in TOKEN.finditer(query or ""):

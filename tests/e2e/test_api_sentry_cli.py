@@ -1,4 +1,5 @@
-"""sentry-cli (from PyPI) against the real server: info, issues list, resolve, mute, unresolve."""
+"""sentry-cli (from PyPI) against the real server: info, lists, triage, monitors, repos,
+debug files, send-event and send-envelope."""
 
 import shutil
 import subprocess
@@ -6,10 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from errortrack import actions, tokens
+from errortrack.compat.dsn import build_dsn
 from errortrack.models import Issue
+from health import actions as monitor_actions
 from tests.factories import digest_events, error_event
+from tests.waiting import wait_for_events
 
 
 @pytest.fixture
@@ -20,9 +25,9 @@ def cli(errortrack_server, transactional_db, alice, web_project):
     env = {"SENTRY_URL": errortrack_server.url, "SENTRY_AUTH_TOKEN": token,
            "SENTRY_ORG": "alpha", "SENTRY_PROJECT": "web", "PATH": "/usr/bin:/bin"}
 
-    def run(*args: str) -> str:
-        proc = subprocess.run([executable, *args], env=env, capture_output=True, text=True,
-                              timeout=60)
+    def run(*args: str, **more_env: str) -> str:
+        proc = subprocess.run([executable, *args], env={**env, **more_env},
+                              capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stderr + proc.stdout
         return proc.stdout
     return run
@@ -61,10 +66,6 @@ def cli_proc(errortrack_server, transactional_db, alice, web_project):
 
 
 def test_monitors_and_repos_list_through_sentry_cli(cli, web_project):
-    from django.utils import timezone
-
-    from health import actions as monitor_actions
-
     monitor_actions.create_cron_monitor(
         web_project, {"slug": "nightly-export", "name": "Nightly export",
                       "schedule": "0 3 * * *"}, timezone.now())
@@ -81,3 +82,27 @@ def test_debug_files_upload_is_refused_with_the_reason(cli_proc, tmp_path):
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "did not process correctly" in output, output
     assert "does not support native debug files" in output, output
+
+
+def test_organizations_projects_and_events_list_through_sentry_cli(cli, alpha, web_project,
+                                                                   charlie):
+    actions.add_team_project(actions.create_team(alpha, "backend"), web_project)
+    digest_events(web_project, error_event("KeyError"), {"message": "Pool exhausted"})
+    organizations = cli("organizations", "list")
+    assert "alpha" in organizations and "beta" not in organizations  # charlie's
+    assert "web" in cli("projects", "list") and "backend" in cli("projects", "list")
+    events = cli("events", "list")
+    assert "KeyError: 'sku'" in events and "Pool exhausted" in events
+
+
+def test_send_event_and_send_envelope_through_sentry_cli(cli, errortrack_server, web_project,
+                                                         tmp_path):
+    dsn = build_dsn(errortrack_server.url, web_project.keys.get().public_key, web_project.pk)
+    envelope = tmp_path / "envelope.txt"
+    envelope.write_text(f'{{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc","dsn":"{dsn}"}}\n'
+                        '{"type":"event"}\n'
+                        '{"message":"from send-envelope","level":"error"}\n')
+    cli("send-envelope", str(envelope), SENTRY_DSN=dsn)
+    cli("send-event", "-m", "from send-event", SENTRY_DSN=dsn)
+    titles = {event.title for event in wait_for_events(2, project=web_project)}
+    assert titles == {"from send-envelope", "from send-event"}
