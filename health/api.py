@@ -228,6 +228,38 @@ class UptimeResultList(APIView):
         return paged(request, monitor.results.order_by("-checked_at", "-id"), result_json)
 
 
+MAX_ENVIRONMENTS = 50
+
+
+def _environment_names(params: QueryDict) -> list[str]:
+    """The environments asked for; ours without a name show as `production` (see
+    sentry_checkin_json), so that name finds them too."""
+    names = [name for name in params.getlist("environment") if name]
+    if len(names) > MAX_ENVIRONMENTS:
+        raise ParseError(f"At most {MAX_ENVIRONMENTS} environments.")
+    return [*names, ""] if "production" in names else names
+
+
+def checkins_asked(request: Request, monitor: CronMonitor, now: datetime) -> QuerySet[CheckIn]:
+    """A monitor's runs, newest first, within `statsPeriod` or `start`/`end` and of the
+    `environment`s when given (the MCP server's get_monitor_details sends both)."""
+    runs = monitor.checkins.order_by("-received_at", "-id")
+    span = time_range(request.query_params, now, default_period=None)
+    if span is not None:
+        runs = runs.filter(received_at__gte=span.start, received_at__lte=span.end)
+    environments = _environment_names(request.query_params)
+    return runs.filter(environment__in=environments) if environments else runs
+
+
+CHECKIN_FILTERS = [
+    query("statsPeriod", "Only runs of this recent period (24h, 7d, …)"),
+    query("start", "Only runs from (ISO 8601, naive is UTC), with end"),
+    query("end", "Only runs until"),
+    query("environment", "Only runs of these environments (production: unnamed ones too)",
+          many=True),
+]
+
+
 # --- cron --------------------------------------------------------------------------------------
 
 class CronList(APIView):
@@ -280,12 +312,12 @@ class CheckInList(APIView):
 
     required_scopes = {"GET": "project:read"}
 
-    @listing()
+    @listing(*CHECKIN_FILTERS)
     def get(self, request: Request, org_slug: str, project_slug: str,
             monitor_slug: str) -> Response:
         monitor = health_access.get_cron_monitor_for_user(request.user, org_slug,
                                                           project_slug, monitor_slug)
-        return paged(request, monitor.checkins.order_by("-received_at", "-id"), checkin_json)
+        return paged(request, checkins_asked(request, monitor, timezone.now()), checkin_json)
 
 
 # --- organization-level, in Sentry's shape (sentry-cli `monitors list`, the MCP server) ---------
@@ -382,9 +414,11 @@ class OrganizationMonitorDetail(APIView):
 
 
 def sentry_checkin_json(run: CheckIn) -> dict:
-    """Sentry's check-in: `duration` in milliseconds, `environment` a string."""
+    """Sentry's check-in: `duration` in milliseconds, `environment` a string, `monitorConfig`
+    an object (the MCP server's MonitorCheckInSchema refuses null; a check-in that carried no
+    config answers `{}`)."""
     return {**checkin_json(run), "environment": run.environment or "production",
-            "dateAdded": iso(run.received_at), "monitorConfig": run.monitor_config}
+            "dateAdded": iso(run.received_at), "monitorConfig": run.monitor_config or {}}
 
 
 class OrganizationCheckInList(APIView):
@@ -392,10 +426,10 @@ class OrganizationCheckInList(APIView):
 
     required_scopes = {"GET": "org:read"}
 
-    @listing(PROJECT_FILTER)
+    @listing(PROJECT_FILTER, *CHECKIN_FILTERS)
     def get(self, request: Request, org_slug: str, monitor_slug: str) -> Response:
         monitor = get_org_cron_monitor(request, org_slug, monitor_slug)
-        return paged(request, monitor.checkins.order_by("-received_at", "-id"),
+        return paged(request, checkins_asked(request, monitor, timezone.now()),
                      sentry_checkin_json)
 
 
@@ -409,7 +443,6 @@ STAT_STATUSES: tuple[str, ...] = tuple(status.value for status in (
 ROLLUPS = (60, 300, 900, 3600, 4 * 3600, 86_400)  # seconds, the first giving few buckets wins
 TARGET_BUCKETS = 200
 MAX_BUCKETS = 1000
-MAX_ENVIRONMENTS = 50
 DEFAULT_SPAN = timedelta(hours=24)
 
 
@@ -461,15 +494,6 @@ def stats_window(params: QueryDict, now: datetime) -> StatsWindow:
     return window
 
 
-def _environment_names(params: QueryDict) -> list[str]:
-    """The environments asked for; ours without a name show as `production` (see
-    sentry_checkin_json), so that name finds them too."""
-    names = [name for name in params.getlist("environment") if name]
-    if len(names) > MAX_ENVIRONMENTS:
-        raise ParseError(f"At most {MAX_ENVIRONMENTS} environments.")
-    return [*names, ""] if "production" in names else names
-
-
 def monitor_stats(monitor: CronMonitor, window: StatsWindow, environments: list[str]) -> list:
     """Every bucket of the window, empty ones included, counted in one pass over the runs."""
     stats = {ts: {"ts": ts, **dict.fromkeys(STAT_STATUSES, 0), "duration": 0}
@@ -498,7 +522,8 @@ STATS_PARAMS = [
     query("end", "The range's end"),
     query("resolution", "The bucket size: 3600s, 1h, 1d (default: at most 200 buckets)"),
     query("rollup", "The bucket size in seconds (when resolution is not given)"),
-    query("environment", "Only check-ins of these environments", many=True),
+    query("environment", "Only check-ins of these environments (production: unnamed ones "
+                         "too)", many=True),
 ]
 
 

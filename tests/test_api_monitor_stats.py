@@ -1,6 +1,6 @@
-"""A cron monitor's check-in stats, as the MCP server's get_monitor_details asks for them
-(`since`/`until` in Unix seconds, `resolution` like `3600s`): Sentry's buckets, exact counts
-for pinned times, and hostile input."""
+"""What the MCP server's get_monitor_details reads besides the monitor: its check-in stats
+(`since`/`until` in Unix seconds, `resolution` like `3600s`: Sentry's buckets, exact counts for
+pinned times) and its check-ins within the same range and environment; and hostile input."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -177,3 +177,48 @@ def test_missing_scope_is_403(call, alice, web_project):
 def test_anonymous_is_refused(client, web_project):
     cron(web_project)
     assert client.get(STATS).status_code in (401, 403)
+
+
+# --- the check-ins it lists beside the stats ----------------------------------------------------
+
+CHECKINS = "/api/0/organizations/alpha/monitors/nightly/checkins/"
+PROJECT_CHECKINS = "/api/0/projects/alpha/web/monitors/nightly/checkins/"
+
+
+@pytest.mark.django_db
+def test_check_ins_always_carry_a_monitor_config_object(call, alice, web_project):
+    nightly = cron(web_project)
+    run(nightly, "ok", timezone.now() - timedelta(minutes=3))  # sent without monitor_config
+    [check_in] = call(alice, CHECKINS).json()
+    # MonitorCheckInSchema: monitorConfig is an optional record, never null (index.cjs).
+    assert check_in["monitorConfig"] == {}
+    assert isinstance(check_in["environment"], str)
+
+
+@pytest.mark.django_db
+def test_check_ins_keep_to_the_range_and_environment_asked(call, alice, web_project):
+    nightly = cron(web_project)
+    now = timezone.now()
+    run(nightly, "ok", now - timedelta(hours=2), environment="staging")
+    run(nightly, "error", now - timedelta(hours=30))
+    run(nightly, "ok", now - timedelta(minutes=5))
+    for url in (CHECKINS, PROJECT_CHECKINS):
+        assert len(call(alice, url).json()) == 3  # nothing asked: every run, as before
+        assert [c["status"] for c in call(alice, url + "?statsPeriod=24h").json()] == [
+            "ok", "ok"]
+        production = call(alice, url + "?statsPeriod=48h&environment=production").json()
+        assert [c["status"] for c in production] == ["ok", "error"]
+        start = (now - timedelta(hours=31)).strftime("%Y-%m-%dT%H:%M:%S")
+        end = (now - timedelta(hours=29)).strftime("%Y-%m-%dT%H:%M:%S")
+        absolute = call(alice, url + f"?start={start}&end={end}").json()
+        assert [c["status"] for c in absolute] == ["error"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["?statsPeriod=soon", "?start=2026-01-01",
+                                   "?start=nope&end=nope", "?end=2026-01-01&start=2026-02-01"])
+def test_check_ins_refuse_a_bad_range(call, alice, web_project, query):
+    cron(web_project)
+    for url in (CHECKINS, PROJECT_CHECKINS):
+        response = call(alice, url + query)
+        assert response.status_code == 400 and "detail" in response.json()
