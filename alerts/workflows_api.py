@@ -91,8 +91,10 @@ def _ids(params: QueryDict, name: str) -> set[int] | None:
 
 def _projects(request: Request, org_slug: str) -> list[Project]:
     """`projectSlug` (the MCP's): each must be a project of the organization, else 404."""
-    return [access.get_project_for_user(request.user, org_slug, slug)
-            for slug in request.query_params.getlist("projectSlug")[:MAX_IDS] if slug]
+    slugs = [slug for slug in request.query_params.getlist("projectSlug") if slug]
+    if len(slugs) > MAX_IDS:
+        raise ParseError(f"At most {MAX_IDS} projectSlug values.")
+    return [access.get_project_for_user(request.user, org_slug, slug) for slug in slugs]
 
 
 def _order(params: QueryDict) -> tuple[str, ...]:

@@ -192,6 +192,7 @@ def test_a_disabled_rule_and_when_it_last_fired(call, alice, web_project,
     "?sortBy=connectedDetectors", "?sortBy=%00", "?id=abc", "?id=-5", "?project=web",
     "?query=name:%22unclosed", "?query=owner:me", "?query=" + "x" * 1001,
     "?per_page=abc", "?cursor=garbage", "?id=" + "&id=".join(map(str, range(1, 120))),
+    "?projectSlug=web" + "&projectSlug=web" * 100,
 ])
 def test_bad_parameters_are_a_400_with_detail(call, alice, web_project, query):
     response = call(alice, WORKFLOWS + query)
