@@ -228,6 +228,8 @@ class UptimeResultList(APIView):
         return paged(request, monitor.results.order_by("-checked_at", "-id"), result_json)
 
 
+# --- cron --------------------------------------------------------------------------------------
+
 MAX_ENVIRONMENTS = 50
 
 
@@ -259,8 +261,6 @@ CHECKIN_FILTERS = [
           many=True),
 ]
 
-
-# --- cron --------------------------------------------------------------------------------------
 
 class CronList(APIView):
     required_scopes = READ_WRITE
