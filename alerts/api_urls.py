@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from alerts import api
+from alerts import api, workflows_api
 
 ORG = "organizations/<slug:org_slug>"
 PROJECT = "projects/<slug:org_slug>/<slug:project_slug>"
@@ -26,4 +26,10 @@ urlpatterns += [
     path(f"{PROJECT}/rules/", api.SentryRuleList.as_view(), name="api-sentry-rules"),
     path(f"{PROJECT}/rules/<str:rule_id>/", api.SentryRuleDetail.as_view(),
          name="api-sentry-rule"),
+]
+
+urlpatterns += [
+    path(f"{ORG}/workflows/", workflows_api.WorkflowList.as_view(), name="api-workflows"),
+    path(f"{ORG}/workflows/<str:rule_id>/", workflows_api.WorkflowDetail.as_view(),
+         name="api-workflow"),
 ]

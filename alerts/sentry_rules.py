@@ -20,6 +20,7 @@ made or changed elsewhere (our pages, our alert-rules API) is described from wha
 
 import contextlib
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 
@@ -478,3 +479,74 @@ def rule_json(rule: Rule) -> dict:
         "status": "active" if rule.is_active else "disabled", "snooze": False,
         "createdBy": None, "dateCreated": iso(rule.created_at),
     }
+
+
+# --- the workflow form (Sentry's workflow engine: /organizations/{org}/workflows/) ------------
+# One of our issue rules is one workflow: its conditions the `triggers` group, its filters and
+# actions one `actionFilters` group. Our rules have no rows per condition or action, so their
+# ids are made up from the rule's id and stay the same while the rule does.
+
+WORKFLOW_CONDITIONS = {FIRST_SEEN: "first_seen_event", REGRESSION: "regression_event",
+                       EVENT_FREQUENCY: "event_frequency_count",
+                       USER_FREQUENCY: "event_unique_user_frequency_count",
+                       LEVEL: "level", AGE: "age_comparison", TAGGED: "tagged_event"}
+WORKFLOW_ACTIONS = {EMAIL: "email", SLACK: "slack", PAGERDUTY: "pagerduty", SERVICE: "webhook"}
+# Sentry's group logic for a rule's actionMatch/filterMatch ("any" stops at the first match).
+LOGIC = {"any": "any-short", "all": "all", "none": "none", "": "all", None: "any-short"}
+
+
+def _workflow_condition(entry: dict, entry_id: str) -> dict:
+    """`comparison` is the entry's settings (Sentry's `true` where there are none)."""
+    settings = {key: value for key, value in entry.items()
+                if key not in ("id", "name", "comparisonType")}
+    if entry["id"] == LEVEL and str(settings.get("level", "")).isdecimal():
+        settings["level"] = int(settings["level"])
+    return {"id": entry_id, "type": WORKFLOW_CONDITIONS.get(entry["id"], _short(entry["id"])),
+            "comparison": settings or True, "conditionResult": True}
+
+
+def _workflow_action(entry: dict, entry_id: str) -> dict:
+    """Sentry's action: where it goes in `config`, the rest in `data`."""
+    integration, data = None, {}
+    if entry["id"] == EMAIL and entry.get("targetType") == "Member":
+        config = {"targetType": "user", "targetIdentifier": str(entry.get("targetIdentifier")),
+                  "targetDisplay": None}
+    elif entry["id"] == EMAIL:
+        config = {"targetType": "issue_owners", "targetIdentifier": None, "targetDisplay": None}
+        data = {"fallthroughType": entry.get("fallthroughType", "ActiveMembers")}
+    elif entry["id"] in (SLACK, PAGERDUTY):
+        target = entry.get("channel" if entry["id"] == SLACK else "service")
+        integration = str(entry.get("workspace" if entry["id"] == SLACK else "account"))
+        config = {"targetType": "specific", "targetIdentifier": target, "targetDisplay": target}
+        if entry["id"] == PAGERDUTY:
+            data = {"priority": entry.get("severity", "default")}
+    else:
+        config = {"targetType": "specific", "targetIdentifier": str(entry.get("service")),
+                  "targetDisplay": None}
+    return {"id": entry_id, "type": WORKFLOW_ACTIONS.get(entry["id"], _short(entry["id"])),
+            "integrationId": integration, "config": config, "data": data, "status": "active"}
+
+
+def workflow_json(rule: Rule, last_triggered: datetime | None) -> dict:
+    """An issue rule as Sentry's workflow serializer answers it, plus the issue-alert fields
+    (`conditions`, `filters`, `actions`, `actionMatch`, …) the MCP server also reads. Each
+    project has one issue stream, so `detectorIds` is the project's id (as a string)."""
+    issue_alert = rule_json(rule)
+    pk, organization_id = rule.pk, str(rule.project.organization_id)
+    triggers = {"id": f"{pk}-when", "organizationId": organization_id,
+                "logicType": LOGIC.get(issue_alert["actionMatch"], "any-short"),
+                "conditions": [_workflow_condition(entry, f"{pk}-when-{n}")
+                               for n, entry in enumerate(issue_alert["conditions"])],
+                "actions": []}
+    action_filter = {"id": f"{pk}-if", "organizationId": organization_id,
+                     "logicType": LOGIC.get(issue_alert["filterMatch"], "all"),
+                     "conditions": [_workflow_condition(entry, f"{pk}-if-{n}")
+                                    for n, entry in enumerate(issue_alert["filters"])],
+                     "actions": [_workflow_action(entry, f"{pk}-action-{n}")
+                                 for n, entry in enumerate(issue_alert["actions"])]}
+    return {**issue_alert, "organizationId": organization_id,
+            "dateUpdated": issue_alert["dateCreated"],  # our rules keep no time of change
+            "triggers": triggers, "actionFilters": [action_filter],
+            "config": {"frequency": rule.action_interval_minutes},
+            "detectorIds": [str(rule.project_id)], "enabled": rule.is_active,
+            "lastTriggered": iso(last_triggered)}

@@ -3,12 +3,14 @@ and check history, cron monitors with their check-ins. Thin views: reads through
 (404 for other tenants), writes through health.actions, whose ValidationError is a 400
 `{"detail": …}` (errortrack.api.errors)."""
 
+import math
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Max, Min, QuerySet
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.utils import timezone
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ParseError
@@ -18,9 +20,10 @@ from rest_framework.views import APIView
 
 from errortrack import access
 from errortrack.api.pagination import paged, paginate
-from errortrack.api.schema import detail, extend_schema, listing, query
+from errortrack.api.schema import OBJECT, detail, extend_schema, listing, query
 from errortrack.api.serializers import iso
 from errortrack.api.serializers import project as project_json
+from errortrack.api.timerange import parse_moment, parse_period, time_range
 from errortrack.models import Organization
 from health import access as health_access
 from health import actions, crons, inputs
@@ -227,6 +230,38 @@ class UptimeResultList(APIView):
 
 # --- cron --------------------------------------------------------------------------------------
 
+MAX_ENVIRONMENTS = 50
+
+
+def _environment_names(params: QueryDict) -> list[str]:
+    """The environments asked for; ours without a name show as `production` (see
+    sentry_checkin_json), so that name finds them too."""
+    names = [name for name in params.getlist("environment") if name]
+    if len(names) > MAX_ENVIRONMENTS:
+        raise ParseError(f"At most {MAX_ENVIRONMENTS} environments.")
+    return [*names, ""] if "production" in names else names
+
+
+def checkins_asked(request: Request, monitor: CronMonitor, now: datetime) -> QuerySet[CheckIn]:
+    """A monitor's runs, newest first, within `statsPeriod` or `start`/`end` and of the
+    `environment`s when given (the MCP server's get_monitor_details sends both)."""
+    runs = monitor.checkins.order_by("-received_at", "-id")
+    span = time_range(request.query_params, now, default_period=None)
+    if span is not None:
+        runs = runs.filter(received_at__gte=span.start, received_at__lte=span.end)
+    environments = _environment_names(request.query_params)
+    return runs.filter(environment__in=environments) if environments else runs
+
+
+CHECKIN_FILTERS = [
+    query("statsPeriod", "Only runs of this recent period (24h, 7d, …)"),
+    query("start", "Only runs from (ISO 8601, naive is UTC), with end"),
+    query("end", "Only runs until"),
+    query("environment", "Only runs of these environments (production: unnamed ones too)",
+          many=True),
+]
+
+
 class CronList(APIView):
     required_scopes = READ_WRITE
 
@@ -277,12 +312,12 @@ class CheckInList(APIView):
 
     required_scopes = {"GET": "project:read"}
 
-    @listing()
+    @listing(*CHECKIN_FILTERS)
     def get(self, request: Request, org_slug: str, project_slug: str,
             monitor_slug: str) -> Response:
         monitor = health_access.get_cron_monitor_for_user(request.user, org_slug,
                                                           project_slug, monitor_slug)
-        return paged(request, monitor.checkins.order_by("-received_at", "-id"), checkin_json)
+        return paged(request, checkins_asked(request, monitor, timezone.now()), checkin_json)
 
 
 # --- organization-level, in Sentry's shape (sentry-cli `monitors list`, the MCP server) ---------
@@ -379,9 +414,11 @@ class OrganizationMonitorDetail(APIView):
 
 
 def sentry_checkin_json(run: CheckIn) -> dict:
-    """Sentry's check-in: `duration` in milliseconds, `environment` a string."""
+    """Sentry's check-in: `duration` in milliseconds, `environment` a string, `monitorConfig`
+    an object (the MCP server's MonitorCheckInSchema refuses null; a check-in that carried no
+    config answers `{}`)."""
     return {**checkin_json(run), "environment": run.environment or "production",
-            "dateAdded": iso(run.received_at), "monitorConfig": run.monitor_config}
+            "dateAdded": iso(run.received_at), "monitorConfig": run.monitor_config or {}}
 
 
 class OrganizationCheckInList(APIView):
@@ -389,8 +426,129 @@ class OrganizationCheckInList(APIView):
 
     required_scopes = {"GET": "org:read"}
 
-    @listing(PROJECT_FILTER)
+    @listing(PROJECT_FILTER, *CHECKIN_FILTERS)
     def get(self, request: Request, org_slug: str, monitor_slug: str) -> Response:
         monitor = get_org_cron_monitor(request, org_slug, monitor_slug)
-        return paged(request, monitor.checkins.order_by("-received_at", "-id"),
+        return paged(request, checkins_asked(request, monitor, timezone.now()),
                      sentry_checkin_json)
+
+
+# --- check-in stats (the MCP server's get_monitor_details; Sentry's monitor stats) -------------
+# Sentry's buckets: `{ts, ok, error, missed, timeout, unknown, duration}`, `ts` the bucket's
+# start in Unix seconds, `duration` the mean in milliseconds; in-progress runs are not counted.
+
+STAT_STATUSES: tuple[str, ...] = tuple(status.value for status in (
+    CheckIn.Status.OK, CheckIn.Status.ERROR, CheckIn.Status.MISSED, CheckIn.Status.TIMEOUT,
+    CheckIn.Status.UNKNOWN))
+ROLLUPS = (60, 300, 900, 3600, 4 * 3600, 86_400)  # seconds, the first giving few buckets wins
+TARGET_BUCKETS = 200
+MAX_BUCKETS = 1000
+DEFAULT_SPAN = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class StatsWindow:
+    start: datetime
+    end: datetime
+    rollup: int  # seconds
+
+    def bucket(self, moment: datetime) -> int:
+        epoch = math.floor(moment.timestamp())
+        return epoch - epoch % self.rollup
+
+    def buckets(self) -> range:
+        return range(self.bucket(self.start), self.bucket(self.end) + 1, self.rollup)
+
+
+def _rollup(params: QueryDict, span: timedelta) -> int:
+    """`resolution` (`3600s`, `1h`: what the MCP server sends), or `rollup` in seconds; else
+    the first of ROLLUPS that keeps the range within TARGET_BUCKETS."""
+    raw = params.get("resolution") or params.get("rollup")
+    name = "resolution" if params.get("resolution") else "rollup"
+    if raw:
+        seconds = int(parse_period(raw, name).total_seconds())
+        if seconds < 1:
+            raise ParseError(f"{name} must be at least one second.")
+        return seconds
+    fitting = (r for r in ROLLUPS if span.total_seconds() / r <= TARGET_BUCKETS)
+    days = -(-span.total_seconds() // (TARGET_BUCKETS * 86_400))
+    return next(fitting, int(days) * 86_400)
+
+
+def stats_window(params: QueryDict, now: datetime) -> StatsWindow:
+    """The range as the MCP server sends it (`since`/`until`, Unix seconds) or as our other
+    routes read it (`statsPeriod`, `start`/`end`); 24 hours by default. Too many buckets: 400."""
+    since, until = params.get("since"), params.get("until")
+    if since or until:
+        end = parse_moment(until, "until") if until else now
+        start = parse_moment(since, "since") if since else end - DEFAULT_SPAN
+        if start > end:
+            raise ParseError("since must be before until.")
+    else:
+        span = time_range(params, now, default_period="24h")
+        start, end = (span.start, span.end) if span else (now - DEFAULT_SPAN, now)
+    window = StatsWindow(start, end, _rollup(params, end - start))
+    if len(window.buckets()) > MAX_BUCKETS:
+        raise ParseError(f"That is more than {MAX_BUCKETS} buckets: choose a longer resolution "
+                         f"or a shorter range.")
+    return window
+
+
+def monitor_stats(monitor: CronMonitor, window: StatsWindow, environments: list[str]) -> list:
+    """Every bucket of the window, empty ones included, counted in one pass over the runs."""
+    stats = {ts: {"ts": ts, **dict.fromkeys(STAT_STATUSES, 0), "duration": 0}
+             for ts in window.buckets()}
+    durations: dict[int, list[float]] = {}
+    runs = monitor.checkins.filter(received_at__gt=window.start, received_at__lte=window.end,
+                                   status__in=STAT_STATUSES)
+    if environments:
+        runs = runs.filter(environment__in=environments)
+    for received, status, duration in runs.values_list("received_at", "status", "duration") \
+            .order_by().iterator():
+        ts = window.bucket(received)
+        stats[ts][status] += 1
+        if duration is not None:
+            durations.setdefault(ts, []).append(duration)
+    for ts, seconds in durations.items():
+        stats[ts]["duration"] = round(sum(seconds) / len(seconds) * 1000)
+    return list(stats.values())
+
+
+STATS_PARAMS = [
+    query("since", "The range's start, Unix seconds (the MCP server sends since/until)"),
+    query("until", "The range's end, Unix seconds (default now)"),
+    query("statsPeriod", "Or a recent period: 24h (default), 7d, …"),
+    query("start", "Or the range's start (ISO 8601, naive is UTC), with end"),
+    query("end", "The range's end"),
+    query("resolution", "The bucket size: 3600s, 1h, 1d (default: at most 200 buckets)"),
+    query("rollup", "The bucket size in seconds (when resolution is not given)"),
+    query("environment", "Only check-ins of these environments (production: unnamed ones "
+                         "too)", many=True),
+]
+
+
+def _stats_response(request: Request, monitor: CronMonitor) -> Response:
+    window = stats_window(request.query_params, timezone.now())
+    return Response(monitor_stats(monitor, window, _environment_names(request.query_params)))
+
+
+class OrganizationMonitorStats(APIView):
+    """A monitor's check-ins counted by status per bucket (the MCP's get_monitor_details)."""
+
+    required_scopes = {"GET": "org:read"}
+
+    @extend_schema(parameters=[*STATS_PARAMS, PROJECT_FILTER], responses={200: OBJECT})
+    def get(self, request: Request, org_slug: str, monitor_slug: str) -> Response:
+        return _stats_response(request, get_org_cron_monitor(request, org_slug, monitor_slug))
+
+
+class CronStats(APIView):
+    """The same, under the project (the MCP server asks here when given a project)."""
+
+    required_scopes = {"GET": "project:read"}
+
+    @extend_schema(parameters=STATS_PARAMS, responses={200: OBJECT})
+    def get(self, request: Request, org_slug: str, project_slug: str,
+            monitor_slug: str) -> Response:
+        return _stats_response(request, health_access.get_cron_monitor_for_user(
+            request.user, org_slug, project_slug, monitor_slug))

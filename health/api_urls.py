@@ -18,6 +18,8 @@ urlpatterns = [
          name="api-cron-monitor"),
     path(f"{PROJECT}/monitors/<str:monitor_slug>/checkins/", api.CheckInList.as_view(),
          name="api-cron-checkins"),
+    path(f"{PROJECT}/monitors/<str:monitor_slug>/stats/", api.CronStats.as_view(),
+         name="api-cron-stats"),
 ]
 
 urlpatterns += [
@@ -27,4 +29,6 @@ urlpatterns += [
          name="api-organization-monitor"),
     path(f"{ORG}/monitors/<str:monitor_slug>/checkins/",
          api.OrganizationCheckInList.as_view(), name="api-organization-monitor-checkins"),
+    path(f"{ORG}/monitors/<str:monitor_slug>/stats/", api.OrganizationMonitorStats.as_view(),
+         name="api-organization-monitor-stats"),
 ]
