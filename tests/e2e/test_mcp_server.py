@@ -11,6 +11,7 @@ on our Node 20 although it declares Node >= 22.13.
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -21,13 +22,16 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 from mcp import ClientSession, StdioServerParameters, stdio_client
+from sentry_sdk.crons import capture_checkin
 
 from alerts.models import Rule
 from errortrack import actions, tokens
 from errortrack.compat.dsn import build_dsn
 from errortrack.models import Activity, EventAttachment, Issue, Project, ProjectKey, Team
 from health import actions as health_actions
+from health.models import CheckIn
 from tests.factories import digest_events
+from tests.sdk import send_with_sdk
 from tests.servers import ROOT
 from tests.waiting import eventually, wait_for_events
 
@@ -211,16 +215,25 @@ def test_teams_projects_and_keys_made_through_the_mcp_server(call, alpha, web_pr
     assert team not in web_project.teams.all()
 
 
-def test_monitors_and_alert_rules(call, web_project):
+def test_monitors_with_their_check_ins_and_alert_rules(call, errortrack_server, web_project):
     health_actions.create_cron_monitor(
         web_project, {"name": "Nightly export", "slug": "nightly-export",
                       "schedule": "0 3 * * *"}, timezone.now())
-    monitors, monitor, rules = call(
+    dsn = build_dsn(errortrack_server.url, web_project.keys.get().public_key, web_project.pk)
+    send_with_sdk(dsn, lambda: capture_checkin(monitor_slug="nightly-export", status="ok",
+                                               duration=3.5))
+    eventually(lambda: CheckIn.objects.filter(monitor__slug="nightly-export").exists(),
+               "the check-in stored")
+    [rule] = Rule.objects.filter(project=web_project)  # the default rule
+    monitors, monitor, rules, by_name = call(
         ("find_monitors", {"organizationSlug": "alpha"}),
         ("get_monitor_details", {"organizationSlug": "alpha", "monitorSlug": "nightly-export"}),
         ("find_alert_rules", {"organizationSlug": "alpha", "projectSlug": "web",
-                              "kind": "issue"}))
+                              "kind": "issue"}),
+        ("get_alert_rule", {"organizationSlug": "alpha", "projectSlug": "web", "kind": "issue",
+                            "ruleIdOrName": rule.name}))
     assert "nightly-export" in monitors.text
     assert "Nightly export" in monitor.text
-    names = list(Rule.objects.filter(project=web_project).values_list("name", flat=True))
-    assert names and all(name in rules.text for name in names)  # the default rule at least
+    assert re.search(r"Recent Check-Ins\s+- \S+: ok, ", monitor.text)  # the SDK's check-in
+    assert "ok=1," in monitor.text  # and it is counted in the stats
+    assert rule.name in rules.text and rule.name in by_name.text
