@@ -134,6 +134,21 @@ def charlie_token(charlie) -> str:
     return actions.create_api_token(charlie, "charlie's token", tokens.SCOPES)[1]
 
 
+@pytest.fixture
+def api_call(client):
+    """`api_call(user, method, url, data, scopes, raw)`: one API request with a fresh token
+    of `user` holding `scopes` (all by default); `raw` sends a body as it is."""
+    from errortrack import tokens
+
+    def request(user, method: str, url: str, data=None, scopes=tokens.SCOPES, raw=None):
+        token = actions.create_api_token(user, "t", list(scopes))[1]
+        kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        if method != "get":
+            kwargs["content_type"] = "application/json"
+        return getattr(client, method)(url, raw if raw is not None else data, **kwargs)
+    return request
+
+
 # --- Data ---------------------------------------------------------------------------------------
 
 @pytest.fixture

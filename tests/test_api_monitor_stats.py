@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from errortrack import actions, tokens
+from errortrack import tokens
 from health import actions as monitor_actions
 from health import crons
 from health.models import CronMonitor
@@ -23,11 +23,8 @@ SINCE = int(DAY.timestamp())
 
 
 @pytest.fixture
-def call(client):
-    def request(user, url: str, scopes=tokens.SCOPES):
-        token = actions.create_api_token(user, "t", list(scopes))[1]
-        return client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
-    return request
+def call(api_call):
+    return lambda user, url, scopes=tokens.SCOPES: api_call(user, "get", url, scopes=scopes)
 
 
 def cron(project, slug: str = "nightly") -> CronMonitor:

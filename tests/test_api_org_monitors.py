@@ -4,7 +4,7 @@ MCP server's monitor tools): owner, member, outsider and hostile input."""
 import pytest
 from django.utils import timezone
 
-from errortrack import actions, tokens
+from errortrack import tokens
 from health import actions as monitor_actions
 from health.models import CronMonitor
 from tests.factories import make_project
@@ -14,11 +14,8 @@ MONITORS = "/api/0/organizations/alpha/monitors/"
 
 
 @pytest.fixture
-def call(client):
-    def request(user, url: str, scopes=tokens.SCOPES):
-        token = actions.create_api_token(user, "t", list(scopes))[1]
-        return client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
-    return request
+def call(api_call):
+    return lambda user, url, scopes=tokens.SCOPES: api_call(user, "get", url, scopes=scopes)
 
 
 def cron(project, slug: str, **values) -> CronMonitor:

@@ -13,7 +13,6 @@ import pytest
 from alerts import actions as alert_actions
 from alerts import sentry_rules
 from alerts.models import Channel, Rule
-from errortrack import actions, tokens
 
 RULES = "/api/0/projects/alpha/web/rules/"
 OURS = "/api/0/projects/alpha/web/alert-rules/"
@@ -31,14 +30,8 @@ SERVICE = "sentry.rules.actions.notify_event_service.NotifyEventServiceAction"
 
 
 @pytest.fixture
-def call(client):
-    def request(user, method: str, url: str, data=None, scopes=tokens.SCOPES, raw=None):
-        token = actions.create_api_token(user, "t", list(scopes))[1]
-        kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-        if method != "get":
-            kwargs["content_type"] = "application/json"
-        return getattr(client, method)(url, raw if raw is not None else data, **kwargs)
-    return request
+def call(api_call):
+    return api_call
 
 
 @pytest.fixture

@@ -3,22 +3,14 @@
 
 import pytest
 
-from errortrack import actions, tokens
-
 OPTIONS = "/api/0/organizations/alpha/chunk-upload/"
 DIFS = "/api/0/projects/alpha/web/files/difs/assemble/"
 REPOS = "/api/0/organizations/alpha/repos/"
 
 
 @pytest.fixture
-def call(client):
-    def request(user, method: str, url: str, data=None, scopes=tokens.SCOPES, raw=None):
-        token = actions.create_api_token(user, "t", list(scopes))[1]
-        kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-        if method != "get":
-            kwargs["content_type"] = "application/json"
-        return getattr(client, method)(url, raw if raw is not None else data, **kwargs)
-    return request
+def call(api_call):
+    return api_call
 
 
 @pytest.mark.django_db

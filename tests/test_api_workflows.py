@@ -9,7 +9,7 @@ from alerts import actions as alert_actions
 from alerts import sentry_rules
 from alerts.listeners import DEFAULT_RULE_NAME
 from alerts.models import Channel, Rule, RuleIssueState
-from errortrack import actions, tokens
+from errortrack import tokens
 from tests.factories import digest_events, error_event, make_project
 
 WORKFLOWS = "/api/0/organizations/alpha/workflows/"
@@ -22,11 +22,8 @@ PAGERDUTY = "sentry.integrations.pagerduty.notify_action.PagerDutyNotifyServiceA
 
 
 @pytest.fixture
-def call(client):
-    def request(user, url: str, scopes=tokens.SCOPES):
-        token = actions.create_api_token(user, "t", list(scopes))[1]
-        return client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
-    return request
+def call(api_call):
+    return lambda user, url, scopes=tokens.SCOPES: api_call(user, "get", url, scopes=scopes)
 
 
 def rule(project, name: str, **extra) -> Rule:

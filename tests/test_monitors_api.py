@@ -6,7 +6,6 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from errortrack import actions, tokens
 from health import actions as monitor_actions
 from health.models import CronMonitor, UptimeMonitor
 from tests.monitor_factories import check_in, record_check
@@ -16,14 +15,8 @@ CRONS = "/api/0/projects/alpha/web/monitors/"
 
 
 @pytest.fixture
-def call(client):
-    def request(user, method: str, url: str, data=None, scopes=tokens.SCOPES, raw=None):
-        token = actions.create_api_token(user, "t", list(scopes))[1]
-        kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-        if method != "get":
-            kwargs["content_type"] = "application/json"
-        return getattr(client, method)(url, raw if raw is not None else data, **kwargs)
-    return request
+def call(api_call):
+    return api_call
 
 
 @pytest.fixture

@@ -2,31 +2,19 @@
 Grafana's query editor lists them (`[{key, name, totalValues}]`, totalValues an integer: the
 number of distinct values, as Sentry counts a key's values_seen)."""
 
-from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from errortrack import access
+from errortrack.api.discover import requested_projects
 from errortrack.api.schema import listing
 from errortrack.api.timerange import time_range
-from errortrack.models import Issue, Project
+from errortrack.models import Issue
 from errortrack.queries.tags import tag_keys_of
 
 MAX_KEYS = 1000
-
-
-def wanted_projects(request: Request, projects: QuerySet[Project]) -> QuerySet[Project]:
-    """`?project=<id>` (repeatable; `-1` or none: all the caller's)."""
-    wanted = [p for p in request.query_params.getlist("project") if p not in ("", "-1")]
-    if not wanted:
-        return projects
-    ids = access.object_ids(wanted)
-    if ids is None:
-        raise ParseError("project must be project ids.")
-    return projects.filter(pk__in=ids)
 
 
 class OrganizationTagList(APIView):
@@ -35,8 +23,7 @@ class OrganizationTagList(APIView):
     @listing()
     def get(self, request: Request, org_slug: str) -> Response:
         organization = access.get_organization_for_user(request.user, org_slug)
-        projects = wanted_projects(request, access.projects_for_user(request.user,
-                                                                      organization))
+        projects = requested_projects(request, organization)
         span = time_range(request.query_params, timezone.now(), default_period=None)
         issues = Issue.objects.filter(project__in=projects)
         keys = tag_keys_of(issues, span.start if span else None, MAX_KEYS)

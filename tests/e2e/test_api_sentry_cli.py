@@ -18,16 +18,26 @@ from tests.waiting import wait_for_events
 
 
 @pytest.fixture
-def cli(errortrack_server, transactional_db, alice, web_project):
+def cli_proc(errortrack_server, transactional_db, alice, web_project):
+    """`cli_proc(*args, **env)`: sentry-cli run as alice against the server, the finished
+    process itself (for commands meant to fail)."""
     executable = shutil.which("sentry-cli", path=str(Path(sys.executable).parent))
     assert executable, "sentry-cli comes with the test extras: run `make test`"
     token = actions.create_api_token(alice, "cli", tokens.SCOPES)[1]
     env = {"SENTRY_URL": errortrack_server.url, "SENTRY_AUTH_TOKEN": token,
            "SENTRY_ORG": "alpha", "SENTRY_PROJECT": "web", "PATH": "/usr/bin:/bin"}
 
-    def run(*args: str, **more_env: str) -> str:
-        proc = subprocess.run([executable, *args], env={**env, **more_env},
+    def run(*args: str, **more_env: str) -> subprocess.CompletedProcess:
+        return subprocess.run([executable, *args], env={**env, **more_env},
                               capture_output=True, text=True, timeout=60)
+    return run
+
+
+@pytest.fixture
+def cli(cli_proc):
+    """`cli(*args, **env)`: its output, and the command must succeed."""
+    def run(*args: str, **more_env: str) -> str:
+        proc = cli_proc(*args, **more_env)
         assert proc.returncode == 0, proc.stderr + proc.stdout
         return proc.stdout
     return run
@@ -48,21 +58,6 @@ def test_info_lists_and_triage_through_sentry_cli(cli, web_project):
     assert set(Issue.objects.values_list("status", flat=True)) == {"resolved", "ignored"}
     cli("issues", "unresolve", "-a")
     assert set(Issue.objects.values_list("status", flat=True)) == {"unresolved"}
-
-
-@pytest.fixture
-def cli_proc(errortrack_server, transactional_db, alice, web_project):
-    """Like `cli`, but the finished process itself: for commands meant to fail."""
-    executable = shutil.which("sentry-cli", path=str(Path(sys.executable).parent))
-    assert executable, "sentry-cli comes with the test extras: run `make test`"
-    token = actions.create_api_token(alice, "cli", tokens.SCOPES)[1]
-    env = {"SENTRY_URL": errortrack_server.url, "SENTRY_AUTH_TOKEN": token,
-           "SENTRY_ORG": "alpha", "SENTRY_PROJECT": "web", "PATH": "/usr/bin:/bin"}
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([executable, *args], env=env, capture_output=True, text=True,
-                              timeout=60)
-    return run
 
 
 def test_monitors_and_repos_list_through_sentry_cli(cli, web_project):
