@@ -98,3 +98,20 @@ def digest_on_the_chart_edges(project: Project) -> None:
                PINNED_NOW - timedelta(minutes=10), PINNED_NOW - timedelta(minutes=10)]
     digest_events(project, *[error_event(timestamp=moment.timestamp()) for moment in moments],
                   at=PINNED_NOW)
+
+
+def one_channel_of_each_kind(organization: Organization, receiver: object, secret: str,
+                             addresses: list[str]) -> list:
+    """A Slack, a PagerDuty, a webhook and an email channel, the HTTP ones pointed at
+    `receiver` (tests/receivers.py), for tests that follow one alert into every channel."""
+    from alerts import actions as alert_actions
+
+    url = receiver.url  # type: ignore[attr-defined]
+    return [
+        alert_actions.create_channel(organization, "slack", "slack", {"url": url("/slack")}),
+        alert_actions.create_channel(organization, "pagerduty", "pd",
+                                     {"routing_key": PAGERDUTY_ROUTING_KEY}),
+        alert_actions.create_channel(organization, "webhook", "hook",
+                                     {"url": url("/hook"), "secret": secret}),
+        alert_actions.create_channel(organization, "email", "mail", {"addresses": addresses}),
+    ]

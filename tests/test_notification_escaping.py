@@ -19,7 +19,11 @@ from alerts.delivery import deliver_due
 from alerts.message import issue_message
 from alerts.notifiers import NOTIFIERS
 from errortrack.models import Issue
-from tests.factories import PAGERDUTY_ROUTING_KEY, digest_events, error_event
+from tests.factories import (
+    digest_events,
+    error_event,
+    one_channel_of_each_kind,
+)
 
 HOSTILE = ("<!channel> <https://evil|click> <@U123> &lt; *bold* :skull: "
            "<script>alert(1)</script>")
@@ -33,16 +37,7 @@ SLACK_RAW = ["<!channel>", "<https://evil", "<@U123>", "<script>", "*bold*"]
 def channels(receiver, web_project):
     """One channel of each kind on one rule (new issues), next to the members' email rule."""
     organization = web_project.organization
-    made = [
-        alert_actions.create_channel(organization, "slack", "slack",
-                                     {"url": receiver.url("/slack")}),
-        alert_actions.create_channel(organization, "pagerduty", "pd",
-                                     {"routing_key": PAGERDUTY_ROUTING_KEY}),
-        alert_actions.create_channel(organization, "webhook", "hook",
-                                     {"url": receiver.url("/hook"), "secret": SECRET}),
-        alert_actions.create_channel(organization, "email", "mail",
-                                     {"addresses": ["ops@example.com"]}),
-    ]
+    made = one_channel_of_each_kind(organization, receiver, SECRET, ["ops@example.com"])
     alert_actions.create_rule(web_project, "all", [{"type": "new_issue"}], channels=made)
     return {channel.kind: channel for channel in made}
 

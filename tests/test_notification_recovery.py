@@ -23,7 +23,11 @@ from errortrack.models import Issue
 from health import actions as health_actions
 from health import uptime
 from health.crons import evaluate_crons, record_check_in
-from tests.factories import PAGERDUTY_ROUTING_KEY, digest_events, error_event
+from tests.factories import (
+    digest_events,
+    error_event,
+    one_channel_of_each_kind,
+)
 
 RED, GREEN = "#e03e2f", "#2eb67d"
 OPS = ["ops@example.com"]
@@ -32,15 +36,7 @@ OPS = ["ops@example.com"]
 @pytest.fixture
 def channels(receiver, smtp, alice, web_project) -> dict:
     organization = web_project.organization
-    made = [
-        alert_actions.create_channel(organization, "slack", "slack",
-                                     {"url": receiver.url("/slack")}),
-        alert_actions.create_channel(organization, "pagerduty", "pd",
-                                     {"routing_key": PAGERDUTY_ROUTING_KEY}),
-        alert_actions.create_channel(organization, "webhook", "hook",
-                                     {"url": receiver.url("/hook"), "secret": "s" * 32}),
-        alert_actions.create_channel(organization, "email", "mail", {"addresses": OPS}),
-    ]
+    made = one_channel_of_each_kind(organization, receiver, "s" * 32, OPS)
     alert_actions.create_rule(web_project, "monitors",
                               [{"type": "new_issue"}, {"type": "regression"}], channels=made)
     return {channel.kind: channel for channel in made}
