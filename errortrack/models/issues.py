@@ -94,6 +94,9 @@ class Event(models.Model):
         constraints = [models.UniqueConstraint(fields=["project", "event_id"],
                                                name="event_unique_id_per_project")]
         indexes = [models.Index(fields=["issue", "timestamp"], name="event_by_issue_time"),
+                   # A project's events by time: Discover's rows and the project event list
+                   # filter on the project and the event's timestamp and sort by it.
+                   models.Index(fields=["project", "timestamp"], name="event_by_project_time"),
                    models.Index(fields=["received_at"], name="event_by_received_at")]
 
     def __str__(self) -> str:

@@ -130,7 +130,10 @@ def tag(key: str) -> FieldSpec:
 
 
 def rows(projects: QuerySet[Project]) -> QuerySet[Model]:
-    return (Event.objects.filter(project__in=projects, issue__isnull=False,
+    # The ids as values, not a subquery: the planner then sees one project (or a few) and can
+    # read a project's newest events from the (project, timestamp) index.
+    ids = list(projects.values_list("pk", flat=True))
+    return (Event.objects.filter(project_id__in=ids, issue__isnull=False,
                                  issue__kind=Issue.Kind.ERROR)
             .select_related("issue", "project"))
 

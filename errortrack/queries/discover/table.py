@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Lookup, Model, QuerySet
+from django.db.models.expressions import OrderBy
 
 from errortrack.queries.discover import Dataset
 from errortrack.queries.discover.fields import DiscoverError, Selected, hashable
@@ -137,13 +138,35 @@ def _read_row(columns: list[Selected], obj: Any) -> dict:
     return {column.text: column.spec.read(obj) for column in columns if column.spec}
 
 
+def _time_bounded(rows: QuerySet[Model], column: str) -> bool:
+    """Whether `rows` are filtered (AND-ed, not negated) by a range on `column`, so that none
+    of them has a null there."""
+    where = rows.query.where
+    if where.connector != "AND" or where.negated:
+        return False
+    return any(isinstance(child, Lookup) and child.lookup_name in ("gte", "lte", "gt", "lt")
+               and getattr(child.lhs, "target", None) is not None
+               and child.lhs.target.column == column for child in where.children)
+
+
+def _order(query: TableQuery, sort: Sort) -> OrderBy:
+    """The sort in SQL, nulls last; on the time field within a time range (no nulls there)
+    without the NULLS LAST clause, which keeps PostgreSQL from reading a project's newest rows
+    from the (project, timestamp) index."""
+    expression = sort.column.spec.expression  # type: ignore[union-attr]
+    time = query.dataset.time
+    if sort.column.spec is time and isinstance(time.column, str) \
+            and _time_bounded(query.rows, time.column):
+        return expression.desc() if sort.descending else expression.asc()  # type: ignore[union-attr]
+    return (expression.desc(nulls_last=True) if sort.descending  # type: ignore[union-attr]
+            else expression.asc(nulls_last=True))  # type: ignore[union-attr]
+
+
 def plain_table(query: TableQuery, sorts: list[Sort]) -> Table:
     """Rows one per event; the database orders and pages them when it can."""
     if query.in_database() and all(sort.column.spec and sort.column.spec.expression
                                    is not None for sort in sorts):
-        order = [sort.column.spec.expression.desc(nulls_last=True) if sort.descending  # type: ignore[union-attr]
-                 else sort.column.spec.expression.asc(nulls_last=True)  # type: ignore[union-attr]
-                 for sort in sorts]
+        order = [_order(query, sort) for sort in sorts]
         rows = query.filtered_rows().order_by(*order, "-pk")
         shape = _presenter(query.columns, _by_text)
         return Table(rows, lambda obj: shape(_read_row(query.columns, obj)))
