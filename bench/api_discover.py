@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from common import ROOT
+from common import ROOT, stored_error_document
 
 ORG = "discoverbench"
 PROJECTS = ["web", "api", "worker", "mobile", "batch"]
@@ -49,27 +49,11 @@ def setup_django() -> None:
 def documents(count: int) -> list[dict]:
     """`count` stored event documents (normalized and derived by the digest's own code), with
     varied exceptions, users, levels and a `customer` tag (acme in 1 of 8)."""
-    from errortrack.digest.derive import derive
-    from errortrack.digest.normalize import Received, normalize
-    made = []
-    for n in range(count):
-        kind = KINDS[n % len(KINDS)]
-        payload = {
-            "platform": "python", "level": LEVELS[n % len(LEVELS)], "release": f"app@{n % 5}",
-            "environment": "production" if n % 3 else "staging",
-            "user": {"id": str(n), "email": f"user{n}@example.com"},
-            "tags": {"customer": CUSTOMERS[n % len(CUSTOMERS)]},
-            "breadcrumbs": {"values": [{"category": "http", "message": f"GET /cart/{i}",
-                                        "timestamp": 1.7e9 + i} for i in range(5)]},
-            "exception": {"values": [{"type": kind, "value": f"bench failure {n}",
-                                      "stacktrace": {"frames": [
-                                          {"module": "shop.views", "function": f"step_{i}",
-                                           "lineno": 10 + i, "in_app": True,
-                                           "context_line": f"step_{i + 1}()",
-                                           "vars": {"i": str(i)}} for i in range(6)]}}]}}
-        received = Received(event_id="0" * 32, received_at=datetime.now(UTC))
-        made.append(derive(normalize(payload, received)))
-    return made
+    return [stored_error_document(
+        KINDS[n % len(KINDS)], f"bench failure {n}", level=LEVELS[n % len(LEVELS)],
+        release=f"app@{n % 5}", environment="production" if n % 3 else "staging",
+        user={"id": str(n), "email": f"user{n}@example.com"},
+        tags={"customer": CUSTOMERS[n % len(CUSTOMERS)]}) for n in range(count)]
 
 
 def fill(events: int, issues: int, projects: int, days: int, refill: bool) -> tuple[str, list]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from common import ROOT, cpu_seconds, start_server
+from common import ROOT, cpu_seconds, start_server, stored_error_document
 
 ORG, PROJECT = "apibench", "big"
 BENCH_DATABASE = "errortrack_apibench"
@@ -57,27 +57,12 @@ def event_documents() -> list[bytes]:
     Event model stores them); the generated events share them, each with its own event id."""
     import django
     django.setup()
-    from datetime import UTC, datetime
-
-    from errortrack.digest.derive import derive
-    from errortrack.digest.normalize import Received, normalize
     from errortrack.fields import _compressor, _dumps_json_bytes
     documents = []
     for n, kind in enumerate(["ValueError", "KeyError", "TypeError", "ConnectionError"]):
-        payload = {
-            "platform": "python", "level": "error", "release": f"app@{n + 1}",
-            "environment": "production", "user": {"id": str(n)},
-            "tags": {"customer": f"customer-{n}"},
-            "breadcrumbs": {"values": [{"category": "http", "message": f"GET /cart/{i}",
-                                        "timestamp": 1.7e9 + i} for i in range(5)]},
-            "exception": {"values": [{"type": kind, "value": f"bench failure {n}",
-                                      "stacktrace": {"frames": [
-                                          {"module": "shop.views", "function": f"step_{i}",
-                                           "lineno": 10 + i, "in_app": True,
-                                           "context_line": f"step_{i + 1}()",
-                                           "vars": {"i": str(i)}} for i in range(6)]}}]}}
-        received = Received(event_id="0" * 32, received_at=datetime.now(UTC))
-        event = derive(normalize(payload, received))
+        event = stored_error_document(kind, f"bench failure {n}", level="error",
+                                      release=f"app@{n + 1}", environment="production",
+                                      user={"id": str(n)}, tags={"customer": f"customer-{n}"})
         documents.append(_compressor.compress(_dumps_json_bytes(event)))
     return documents
 

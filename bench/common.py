@@ -1,4 +1,5 @@
-"""Helpers the benchmarks share: the server they measure, and what its processes use."""
+"""Helpers the benchmarks share: the server they measure, what its processes use, and the
+event documents they store."""
 
 import http.client
 import socket
@@ -122,3 +123,22 @@ class CpuByRole:
         for pid, last in self._last.items():
             totals[self._roles[pid]] += last - self._first[pid]
         return totals
+
+
+def stored_error_document(kind: str, value: str, **fields: object) -> dict:
+    """An event document as the digest stores it (normalized and derived by its own code): a
+    Python `kind` error with six in-app frames and five breadcrumbs, plus `fields` (level,
+    release, environment, user, tags). Django must be set up."""
+    from datetime import UTC, datetime
+
+    from errortrack.digest.derive import derive
+    from errortrack.digest.normalize import Received, normalize
+    payload = {
+        "platform": "python", **fields,
+        "breadcrumbs": {"values": [{"category": "http", "message": f"GET /cart/{i}",
+                                    "timestamp": 1.7e9 + i} for i in range(5)]},
+        "exception": {"values": [{"type": kind, "value": value, "stacktrace": {"frames": [
+            {"module": "shop.views", "function": f"step_{i}", "lineno": 10 + i, "in_app": True,
+             "context_line": f"step_{i + 1}()", "vars": {"i": str(i)}} for i in range(6)]}}]}}
+    return derive(normalize(payload, Received(event_id="0" * 32,
+                                              received_at=datetime.now(UTC))))
